@@ -1,0 +1,177 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { KeyledgerError, toKeyledgerError } from './errors.js';
+import { loadDashboardHandler, type DashboardBridge, type NodeHandler } from './http/dashboard.js';
+import { sendError, sendJson } from './http/respond.js';
+import { restRouter } from './http/rest/rest-router.js';
+import {
+  bearerToken,
+  hasInvalidIdempotencyKey,
+  requestMeta,
+  SESSION_COOKIE,
+  sessionCookie,
+} from './http/request-context.js';
+import { trpcHandler } from './http/trpc-handler.js';
+import { createLogger } from './logger.js';
+import type { RequestMeta } from './request-meta.js';
+import { createServices, type ServiceOptions, type Services } from './services.js';
+import { createContext, type Context } from './trpc/context.js';
+import { createCaller } from './trpc/router.js';
+
+export interface AppOptions extends ServiceOptions {
+  logger?: Logger;
+}
+
+export interface App {
+  server: Server;
+  services: Services;
+  logger: Logger;
+  /** Starts listening; resolves to the base URL. Port 0 picks a free port. */
+  listen(port?: number, host?: string): Promise<string>;
+  /** Stops accepting, lets requests in flight finish, flushes usage and closes the database. */
+  close(): Promise<void>;
+}
+
+const metaOf = new WeakMap<IncomingMessage, RequestMeta>();
+
+/** The whole Keyledger HTTP process: tRPC, REST, the demo API, and the dashboard, on one port. */
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const services = createServices(config, { ...options, logger });
+  const dashboard: NodeHandler | null = config.dashboardDir
+    ? await loadDashboardHandler(config.dashboardDir)
+    : null;
+  if (config.dashboardDir && !dashboard)
+    logger.warn({ dir: config.dashboardDir }, 'no dashboard build found');
+
+  const contextFor = (req: IncomingMessage, token: string | null): Context => {
+    let meta = metaOf.get(req);
+    if (!meta) {
+      meta = requestMeta(req, config.trustProxy);
+      metaOf.set(req, meta);
+    }
+    return createContext(services, meta, token);
+  };
+  const tokenOf = (req: IncomingMessage) => bearerToken(req) ?? sessionCookie(req);
+  const trpc = trpcHandler((req) => contextFor(req, tokenOf(req)));
+  const rest = restRouter((req) => contextFor(req, bearerToken(req)), logger);
+
+  const bridgeFor = (req: IncomingMessage, secure: boolean): DashboardBridge => {
+    const ctx = contextFor(req, sessionCookie(req));
+    return {
+      caller: createCaller(ctx),
+      user: ctx.user,
+      sessionCookieName: SESSION_COOKIE,
+      cookieSecure: config.cookieSecure ?? secure,
+      signIn: (input) => createCaller(ctx).auth.signIn(input),
+      callerForToken: (token) => createCaller(contextFor(req, token)),
+    };
+  };
+
+  let inFlight = 0;
+  let draining: (() => void) | null = null;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const meta = requestMeta(req, config.trustProxy);
+    metaOf.set(req, meta);
+    res.setHeader('X-Request-Id', meta.requestId);
+    const path = (req.url ?? '/').split('?')[0] as string;
+    if (hasInvalidIdempotencyKey(req)) {
+      return sendError(
+        res,
+        new KeyledgerError('VALIDATION_FAILED', 'Idempotency-Key must be 1–255 printable ASCII characters', {
+          issues: [{ path: 'Idempotency-Key', message: 'invalid header' }],
+        }),
+      );
+    }
+    if (path === '/healthz') {
+      return sendJson(res, 200, { status: 'ok', events: services.store.usageStats() });
+    }
+    if (path.startsWith('/trpc/')) return trpc(req, res);
+    if (await rest(req, res, path)) return;
+    if (dashboard) {
+      const secure = (req.socket as { encrypted?: boolean }).encrypted === true;
+      (req as IncomingMessage & { keyledger?: DashboardBridge }).keyledger = bridgeFor(req, secure);
+      return dashboard(req, res, () => sendError(res, new KeyledgerError('NOT_FOUND', 'no such page')));
+    }
+    return sendError(res, new KeyledgerError('NOT_FOUND', `no route for ${req.method} ${path}`));
+  };
+
+  const server = createServer((req, res) => {
+    const started = performance.now();
+    inFlight++;
+    res.on('close', () => {
+      inFlight--;
+      const meta = metaOf.get(req);
+      logger.info(
+        {
+          request_id: meta?.requestId,
+          method: req.method,
+          path: (req.url ?? '/').split('?')[0],
+          status: res.statusCode,
+          ms: Math.round((performance.now() - started) * 10) / 10,
+        },
+        'request',
+      );
+      if (inFlight === 0) draining?.();
+    });
+    handle(req, res).catch((error: unknown) => {
+      const normalised = toKeyledgerError(error);
+      if (normalised.code === 'INTERNAL') {
+        logger.error(
+          { request_id: metaOf.get(req)?.requestId, err: (error as Error).message },
+          'unhandled error',
+        );
+      }
+      if (!res.headersSent) sendError(res, normalised);
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+
+  const housekeeping = setInterval(() => {
+    try {
+      services.prune();
+    } catch (error) {
+      logger.warn({ err: toKeyledgerError(error).code }, 'housekeeping failed');
+    }
+  }, 3_600_000);
+  housekeeping.unref();
+
+  let closed = false;
+  return {
+    server,
+    services,
+    logger,
+    listen(port = config.port, host = config.host) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          const address = server.address() as AddressInfo;
+          const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+          resolve(`http://${shownHost}:${address.port}`);
+        });
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(housekeeping);
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        await Promise.race([
+          new Promise<void>((resolve) => (draining = resolve)),
+          new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref()),
+        ]);
+      }
+      server.closeAllConnections();
+      await stopped;
+      services.close();
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import type { ApiKeyRow } from '@keyledger/events';
+import type { Database } from 'better-sqlite3';
+
+export interface ListKeysQuery {
+  userId: string | null;
+  status?: 'active' | 'expired' | 'revoked';
+  now: number;
+  limit: number;
+  after?: { createdAt: number; keyId: string };
+}
+
+/** Read-side queries over the `api_keys` projection, prepared once. */
+export function keyQueries(db: Database) {
+  const byId = db.prepare<[string], ApiKeyRow>('SELECT * FROM api_keys WHERE key_id = ?');
+  const byHash = db.prepare<[string, string], ApiKeyRow>(
+    'SELECT * FROM api_keys WHERE key_hash = ? OR previous_key_hash = ? LIMIT 1',
+  );
+  const activeCount = db
+    .prepare<[string, number], number>(
+      `SELECT count(*) FROM api_keys WHERE user_id = ? AND status = 'active' AND (expires_at IS NULL OR expires_at > ?)`,
+    )
+    .pluck();
+
+  const statusFilter: Record<NonNullable<ListKeysQuery['status']>, string> = {
+    active: `status = 'active' AND (expires_at IS NULL OR expires_at > @now)`,
+    expired: `status = 'active' AND expires_at IS NOT NULL AND expires_at <= @now`,
+    revoked: `status = 'revoked'`,
+  };
+  const listStatements = new Map<string, ReturnType<Database['prepare']>>();
+  const listStatement = (q: ListKeysQuery) => {
+    const conditions = [
+      q.userId === null ? null : 'user_id = @userId',
+      q.status ? statusFilter[q.status] : null,
+      q.after ? '(created_at, key_id) > (@afterCreatedAt, @afterKeyId)' : null,
+    ].filter((c) => c !== null);
+    const sql = `SELECT * FROM api_keys ${conditions.length ? 'WHERE ' + conditions.join(' AND ') : ''}
+      ORDER BY created_at, key_id LIMIT @limit`;
+    let stmt = listStatements.get(sql);
+    if (!stmt) {
+      stmt = db.prepare(sql);
+      listStatements.set(sql, stmt);
+    }
+    return stmt;
+  };
+
+  return {
+    byId: (keyId: string) => byId.get(keyId),
+    /** Finds a key by its current secret's hash, or by its previous one during a grace period. */
+    byHash: (hash: string) => byHash.get(hash, hash),
+    activeCount: (userId: string, now: number) => activeCount.get(userId, now) ?? 0,
+    list(q: ListKeysQuery): ApiKeyRow[] {
+      const params: Record<string, string | number> = { limit: q.limit };
+      if (q.userId !== null) params.userId = q.userId;
+      if (q.status && q.status !== 'revoked') params.now = q.now;
+      if (q.after) {
+        params.afterCreatedAt = q.after.createdAt;
+        params.afterKeyId = q.after.keyId;
+      }
+      return listStatement(q).all(params) as ApiKeyRow[];
+    },
+  };
+}
+export type KeyQueries = ReturnType<typeof keyQueries>;

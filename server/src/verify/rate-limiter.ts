@@ -1,0 +1,68 @@
+/**
+ * GCRA (the generic cell rate algorithm): one number per key, the theoretical arrival time. A limit L
+ * per window W admits a burst of L and then one request every W/L. Check-and-consume is synchronous, so
+ * N concurrent requests against a limit L let exactly L through.
+ */
+export interface RateDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** When the limit is fully restored (ms since the epoch). */
+  resetAt: number;
+  /** How long until one more request would be allowed (ms); 0 when allowed. */
+  retryAfterMs: number;
+  windowSeconds: number;
+}
+
+export interface RateLimiterOptions {
+  /** Bound on tracked identities; the least recently touched are forgotten first. */
+  maxEntries?: number;
+}
+
+export function rateLimiter(clock: () => number, options: RateLimiterOptions = {}) {
+  const maxEntries = options.maxEntries ?? 1_000_000;
+  // A Map keeps insertion order: re-inserting on use makes its first entry the least recently used.
+  const tat = new Map<string, number>();
+
+  const evaluate = (id: string, limit: number, windowSeconds: number, consume: boolean): RateDecision => {
+    const now = clock();
+    const interval = (windowSeconds * 1000) / limit;
+    const tolerance = interval * (limit - 1);
+    const current = Math.max(tat.get(id) ?? now, now);
+    if (current - now > tolerance) {
+      return {
+        allowed: false,
+        limit,
+        remaining: 0,
+        resetAt: Math.ceil(current),
+        retryAfterMs: Math.ceil(current - tolerance - now),
+        windowSeconds,
+      };
+    }
+    const next = current + interval;
+    if (consume) {
+      tat.delete(id);
+      tat.set(id, next);
+      if (tat.size > maxEntries) tat.delete(tat.keys().next().value as string);
+    }
+    const after = consume ? next : current;
+    return {
+      allowed: true,
+      limit,
+      remaining: Math.max(0, Math.floor((now + tolerance - after) / interval) + 1),
+      resetAt: Math.ceil(after),
+      retryAfterMs: 0,
+      windowSeconds,
+    };
+  };
+
+  return {
+    /** Admits one request if the identity is within its limit, and counts it. */
+    consume: (id: string, limit: number, windowSeconds: number) => evaluate(id, limit, windowSeconds, true),
+    /** Reports without counting. */
+    peek: (id: string, limit: number, windowSeconds: number) => evaluate(id, limit, windowSeconds, false),
+    reset: (id: string) => void tat.delete(id),
+    size: () => tat.size,
+  };
+}
+export type RateLimiter = ReturnType<typeof rateLimiter>;
