@@ -54,8 +54,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     }
     return createContext(services, meta, token);
   };
-  const tokenOf = (req: IncomingMessage) => bearerToken(req) ?? sessionCookie(req);
-  const trpc = trpcHandler((req) => contextFor(req, tokenOf(req)));
+  // Over HTTP only bearer tokens count: the session cookie is for the dashboard, which calls procedures
+  // in-process, so no cross-site request can ride on it.
+  const trpc = trpcHandler((req) => contextFor(req, bearerToken(req)));
   const rest = restRouter((req) => contextFor(req, bearerToken(req)), logger);
 
   const bridgeFor = (req: IncomingMessage, secure: boolean): DashboardBridge => {
