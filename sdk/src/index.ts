@@ -33,3 +33,13 @@ export {
 export type { KeyledgerErrorCode, KeyledgerErrorInit, ValidationIssue } from './errors/keyledger-error.js';
 export { retryingFetch } from './transport/retrying-fetch.js';
 export type { FetchLike, RetryingFetchOptions, RetryEvent } from './transport/retrying-fetch.js';
+export { requireApiKey, apiKeyOf } from './middleware/require-api-key.js';
+export type {
+  RequireApiKeyOptions,
+  ApiKeyGuard,
+  ApiKeyCheck,
+  NodeRequestLike,
+  NodeResponseLike,
+} from './middleware/require-api-key.js';
+export type { VerifiedApiKey } from './middleware/api-key-verifier.js';
+export { isWellFormedKey } from './middleware/key-format.js';

@@ -77,7 +77,7 @@ export function createKeyledger(options: KeyledgerOptions): KeyledgerClient {
     const idempotencyKey =
       callOptions.idempotencyKey ??
       (type === 'mutation' && !NOT_IDEMPOTENT.has(path) ? crypto.randomUUID() : null);
-    const headers: Record<string, string> = { ...options.headers };
+    const headers: Record<string, string> = { ...options.headers, ...callOptions.headers };
     if (token) headers['authorization'] = `Bearer ${token}`;
     if (idempotencyKey !== null) headers['idempotency-key'] = idempotencyKey;
 

@@ -23,6 +23,8 @@ export interface CallOptions {
    * none; give your own to make a repeat of the same call after a crash of your process safe too.
    */
   idempotencyKey?: string;
+  /** Extra headers for this call, on top of the client's. */
+  headers?: Record<string, string>;
   /** Called with the final HTTP answer's status and headers (rate-limit headers, `X-Request-Id`). */
   onResponse?: (response: ResponseInfo) => void;
 }

@@ -1,0 +1,260 @@
+import type { KeyScope, VerifyCode, VerifyKeyResult } from '../client/api-types.js';
+import { isWellFormedKey } from './key-format.js';
+import type { RateLimitState } from './rate-limit-headers.js';
+
+/**
+ * The caller's key, once Keyledger accepted it: who it belongs to and what it may do.
+ *
+ * @example
+ * ```ts
+ * const key: VerifiedApiKey = { key_id: 'key_1', user_id: 'usr_1', scope: 'query_only', expires_at: null };
+ * ```
+ */
+export interface VerifiedApiKey {
+  key_id: string;
+  user_id: string;
+  scope: KeyScope;
+  /** ISO-8601, or `null` for a key that never expires. */
+  expires_at: string | null;
+}
+
+/** What a remote verification returned, with the server's Retry-After when it refused. */
+export interface RemoteVerification {
+  result: VerifyKeyResult;
+  retryAfterMs: number | null;
+}
+
+export type RemoteVerify = (
+  input: { key: string; scope?: KeyScope; endpoint: string },
+  clientIp: string | null,
+) => Promise<RemoteVerification>;
+
+export type ApiKeyDecision =
+  | { ok: true; key: VerifiedApiKey; rate: RateLimitState | null }
+  | {
+      ok: false;
+      status: 401 | 403 | 429 | 503;
+      code: string;
+      message: string;
+      rate: RateLimitState | null;
+      /** Seconds, for Retry-After on a 429 or 503. */
+      retryAfter: number | null;
+    };
+
+export interface ApiKeyVerifierOptions {
+  verify: RemoteVerify;
+  scope?: KeyScope | undefined;
+  /** How long a positive answer may be reused; 0 asks Keyledger before admitting every request. */
+  cacheTtlMs: number;
+  /** Bound on remembered keys; the least recently verified are forgotten first. */
+  maxEntries: number;
+  clock: () => number;
+  onError?: ((error: unknown) => void) | undefined;
+}
+
+/** What this process knows about one key, by the SHA-256 of the key (the plaintext is not kept). */
+interface KeyState {
+  key: VerifiedApiKey;
+  rate: RateLimitState | null;
+  /** Until when the positive answer may be reused: the cache TTL, and never past the key's expiry. */
+  freshUntil: number;
+  /** Requests admitted on the cached answer whose own verification has not come back yet. */
+  unconfirmed: number;
+  /** Which verification the rate state came from; answers can return out of order. */
+  applied: number;
+}
+
+const REFUSALS: Record<
+  Exclude<VerifyCode, 'VALID'>,
+  { status: 401 | 403 | 429; code: string; message: string }
+> = {
+  MALFORMED: { status: 401, code: 'INVALID_API_KEY', message: 'the API key is malformed' },
+  NOT_FOUND: { status: 401, code: 'INVALID_API_KEY', message: 'the API key is not valid' },
+  REVOKED: { status: 401, code: 'INVALID_API_KEY', message: 'the API key has been revoked' },
+  EXPIRED: { status: 401, code: 'INVALID_API_KEY', message: 'the API key has expired' },
+  INSUFFICIENT_SCOPE: {
+    status: 403,
+    code: 'INSUFFICIENT_SCOPE',
+    message: 'the API key’s scope does not allow this',
+  },
+  RATE_LIMITED: {
+    status: 429,
+    code: 'RATE_LIMITED',
+    message: 'the API key’s rate limit is exhausted; retry later',
+  },
+};
+
+/**
+ * Decides whether a request's API key is let through. Every admitted request is verified by
+ * Keyledger, which therefore counts every use and enforces the rate limit; the cache only decides
+ * whether the request has to wait for that answer.
+ *
+ * - No fresh positive answer for the key: the request waits for Keyledger's verdict.
+ * - A fresh positive answer (younger than `cacheTtlMs`), and this process's estimate of the key's
+ *   remaining allowance (Keyledger's last reported `remaining`, less the requests admitted since whose
+ *   verification is still in flight) is above zero: the request goes through at once, and its
+ *   verification is sent alongside. A negative verdict drops the cached answer, so the next request
+ *   waits and is refused.
+ *
+ * Bounds this gives. Revocation: a revoked key is refused from the first request whose verification
+ * started after the revocation committed and has come back, and in any case once `cacheTtlMs` has
+ * passed; only requests arriving within one verification round-trip (or, for a key used less often
+ * than that, within `cacheTtlMs`) can still get through. Rate limits: one process never admits more
+ * than the allowance Keyledger last reported; processes sharing a key can together exceed the limit by
+ * at most what each admits within one verification round-trip after the limit is reached.
+ */
+export function apiKeyVerifier(options: ApiKeyVerifierOptions) {
+  const states = new Map<string, KeyState>();
+  let sent = 0;
+
+  const remember = (id: string, state: KeyState) => {
+    states.delete(id);
+    states.set(id, state);
+    if (states.size > options.maxEntries) states.delete(states.keys().next().value as string);
+  };
+
+  const estimate = (state: KeyState): RateLimitState | null =>
+    state.rate && { ...state.rate, remaining: Math.max(0, state.rate.remaining - state.unconfirmed) };
+
+  const verifyRemotely = async (
+    id: string,
+    key: string,
+    endpoint: string,
+    clientIp: string | null,
+  ): Promise<ApiKeyDecision> => {
+    const sequence = ++sent;
+    let answer: RemoteVerification;
+    try {
+      answer = await options.verify(
+        { key, endpoint, ...(options.scope && { scope: options.scope }) },
+        clientIp,
+      );
+    } catch (error) {
+      options.onError?.(error);
+      return {
+        ok: false,
+        status: 503,
+        code: 'VERIFICATION_UNAVAILABLE',
+        message: 'the API key could not be verified; retry later',
+        rate: null,
+        retryAfter: 1,
+      };
+    }
+    const { result } = answer;
+    if (!result.valid || result.key_id === null || result.user_id === null || result.scope === null) {
+      states.delete(id);
+      const refusal = REFUSALS[result.code === 'VALID' ? 'NOT_FOUND' : result.code];
+      const retryAfter =
+        refusal.status === 429 ? retryAfterSeconds(answer.retryAfterMs, result.ratelimit) : null;
+      return { ok: false, ...refusal, rate: result.ratelimit, retryAfter };
+    }
+    const verified: VerifiedApiKey = {
+      key_id: result.key_id,
+      user_id: result.user_id,
+      scope: result.scope,
+      expires_at: result.expires_at,
+    };
+    if (options.cacheTtlMs > 0) {
+      const now = options.clock();
+      const expiresAt = result.expires_at === null ? Infinity : Date.parse(result.expires_at);
+      const freshUntil = Math.min(now + options.cacheTtlMs, expiresAt);
+      const current = states.get(id);
+      if (!current) {
+        remember(id, {
+          key: verified,
+          rate: result.ratelimit,
+          freshUntil,
+          unconfirmed: 0,
+          applied: sequence,
+        });
+      } else if (sequence > current.applied) {
+        // Updated in place: verifications still in flight hold this object and settle against it.
+        current.key = verified;
+        current.rate = result.ratelimit;
+        current.freshUntil = freshUntil;
+        current.applied = sequence;
+        remember(id, current);
+      }
+    }
+    return { ok: true, key: verified, rate: result.ratelimit };
+  };
+
+  /** Admits on the cached answer and verifies behind it; the verdict updates or drops the entry. */
+  const admitOnCache = (
+    id: string,
+    state: KeyState,
+    key: string,
+    endpoint: string,
+    clientIp: string | null,
+  ): ApiKeyDecision => {
+    state.unconfirmed++;
+    const sequence = ++sent;
+    const admitted = estimate(state);
+    void options.verify({ key, endpoint, ...(options.scope && { scope: options.scope }) }, clientIp).then(
+      ({ result }) => {
+        state.unconfirmed--;
+        if (states.get(id) !== state) return;
+        if (!result.valid) states.delete(id);
+        else if (sequence > state.applied) {
+          state.rate = result.ratelimit;
+          state.applied = sequence;
+        }
+      },
+      (error: unknown) => {
+        state.unconfirmed--;
+        options.onError?.(error);
+        // Could not confirm: make the next request wait for a verdict rather than trust the cache.
+        if (states.get(id) === state) states.delete(id);
+      },
+    );
+    return { ok: true, key: state.key, rate: admitted };
+  };
+
+  return {
+    /** Decides for one request. `key` is the bearer credential, or `null` when there was none. */
+    async decide(
+      key: string | null,
+      endpoint: string,
+      clientIp: string | null = null,
+    ): Promise<ApiKeyDecision> {
+      if (key === null) {
+        return refuse(401, 'UNAUTHENTICATED', 'an API key is required: Authorization: Bearer <key>');
+      }
+      // The checksum is public: a mistyped or made-up key is refused without a round-trip, and does
+      // not count against this service's address in Keyledger's failed-verification limit.
+      if (!isWellFormedKey(key)) return refuse(401, 'INVALID_API_KEY', 'the API key is malformed');
+      const id = await fingerprint(key);
+      const state = states.get(id);
+      const now = options.clock();
+      if (state && now < state.freshUntil) {
+        const left = state.rate === null ? 1 : state.rate.remaining - state.unconfirmed;
+        if (left > 0) return admitOnCache(id, state, key, endpoint, clientIp);
+      }
+      return verifyRemotely(id, key, endpoint, clientIp);
+    },
+    /** How many keys are remembered (for tests and metrics). */
+    size: () => states.size,
+  };
+}
+
+export type ApiKeyVerifier = ReturnType<typeof apiKeyVerifier>;
+
+function refuse(status: 401, code: string, message: string): ApiKeyDecision {
+  return { ok: false, status, code, message, rate: null, retryAfter: null };
+}
+
+function retryAfterSeconds(retryAfterMs: number | null, rate: RateLimitState | null): number {
+  if (retryAfterMs !== null) return Math.max(1, Math.ceil(retryAfterMs / 1000));
+  // Without the server's figure: one request's share of the window, when the next one fits again.
+  if (rate) return Math.max(1, Math.ceil(rate.window / rate.limit));
+  return 1;
+}
+
+const encoder = new TextEncoder();
+
+async function fingerprint(key: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(key)));
+  let hex = '';
+  for (const byte of digest) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+}
