@@ -6,6 +6,24 @@ const config = {
   preprocess: vitePreprocess(),
   kit: {
     adapter: adapter({ out: 'build' }),
+    // SvelteKit adds a per-response nonce to script-src for its own inline bootstrap script. Nothing else
+    // inline is allowed: no style attributes, no Svelte transitions (they inject <style> elements).
+    csp: {
+      mode: 'auto',
+      directives: {
+        'default-src': ['self'],
+        'script-src': ['self'],
+        'style-src': ['self'],
+        'img-src': ['self', 'data:'],
+        'font-src': ['self'],
+        'connect-src': ['self'],
+        'object-src': ['none'],
+        'base-uri': ['self'],
+        'form-action': ['self'],
+        'frame-ancestors': ['none'],
+      },
+    },
+    // The CSRF origin check stays on (SvelteKit's default): form posts from other origins are refused.
   },
 };
 
