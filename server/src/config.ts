@@ -56,13 +56,21 @@ export interface Config {
 
 /**
  * Reads the pepper from the environment, or from a 0600 file beside the database, made on first start.
- * Losing the pepper makes every stored key unverifiable, so the file is never overwritten.
+ * Losing the pepper makes every stored key unverifiable, so the file is never overwritten, and a new one
+ * is never made for a database that already exists (a restore that forgot the file): that would fail
+ * every key silently.
  */
 export function loadPepper(databasePath: string, fromEnv: string | undefined): Buffer {
   if (fromEnv) return Buffer.from(fromEnv, 'utf8');
   if (databasePath === ':memory:') return randomBytes(32);
   const file = join(dirname(databasePath), 'keyledger.pepper');
   if (!existsSync(file)) {
+    if (existsSync(databasePath)) {
+      throw new Error(
+        `the pepper file ${file} is missing but the database ${databasePath} exists: restore the pepper ` +
+          'kept with your backups, or set KEYLEDGER_PEPPER (a database that holds nothing yet can be deleted)',
+      );
+    }
     mkdirSync(dirname(file), { recursive: true });
     try {
       writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
@@ -84,11 +92,17 @@ export function configFromEnv(
     throw new Error(`invalid configuration: ${problems}`);
   }
   const e = parsed.data;
+  let pepper: Buffer | undefined;
   return {
     port: e.PORT,
     host: e.HOST,
     databasePath: e.DATABASE_PATH,
-    pepper: loadPepper(e.DATABASE_PATH, e.KEYLEDGER_PEPPER),
+    // Read on first use: the CLI's log commands (replay, verify-chain, backup) need no secret and must
+    // not create one beside a database they are only checking.
+    get pepper() {
+      pepper ??= loadPepper(e.DATABASE_PATH, e.KEYLEDGER_PEPPER);
+      return pepper;
+    },
     keyPrefix: e.KEYLEDGER_KEY_PREFIX,
     signUpOpen: e.KEYLEDGER_SIGNUP === 'open',
     demoApi: e.KEYLEDGER_DEMO_API === 'on',

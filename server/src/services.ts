@@ -27,6 +27,8 @@ export interface ServiceOptions {
 /** Everything behind the API, wired once per process. */
 export function createServices(config: Config, options: ServiceOptions = {}) {
   const clock = options.clock ?? Date.now;
+  // Before the database is opened: a pepper is only ever made for a database that does not exist yet.
+  const pepper = config.pepper;
   const store: EventStore = createEventStore({
     path: config.databasePath,
     clock,
@@ -40,7 +42,7 @@ export function createServices(config: Config, options: ServiceOptions = {}) {
         ),
     },
   });
-  const hash = keyHasher(config.pepper);
+  const hash = keyHasher(pepper);
   const queries = keyQueries(store.db);
   const cache = keyCache(options.keyCache);
   const keyLimiter = rateLimiter(clock);
@@ -83,7 +85,7 @@ export function createServices(config: Config, options: ServiceOptions = {}) {
     keys,
     verifyKey,
     usage: usageQueries(store.db, clock),
-    idempotency: idempotencyStore(store.db, config.pepper, clock),
+    idempotency: idempotencyStore(store.db, pepper, clock),
     sessions,
     /** Housekeeping that need not run on any request: expired sessions, replies and old usage rows. */
     prune(): void {
