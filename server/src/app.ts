@@ -4,8 +4,8 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { KeyledgerError, toKeyledgerError } from './errors.js';
 import { loadDashboardHandler, type DashboardBridge, type NodeHandler } from './http/dashboard.js';
-import { sendError, sendJson } from './http/respond.js';
-import { restRouter } from './http/rest/rest-router.js';
+import { sendError } from './http/respond.js';
+import { restApi } from './http/rest/rest-router.js';
 import {
   bearerToken,
   hasInvalidIdempotencyKey,
@@ -57,7 +57,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // Over HTTP only bearer tokens count: the session cookie is for the dashboard, which calls procedures
   // in-process, so no cross-site request can ride on it.
   const trpc = trpcHandler((req) => contextFor(req, bearerToken(req)));
-  const rest = restRouter((req) => contextFor(req, bearerToken(req)), logger);
+  const rest = restApi({ services, logger, contextOf: contextFor });
 
   const bridgeFor = (req: IncomingMessage, secure: boolean): DashboardBridge => {
     const ctx = contextFor(req, sessionCookie(req));
@@ -86,9 +86,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           issues: [{ path: 'Idempotency-Key', message: 'invalid header' }],
         }),
       );
-    }
-    if (path === '/healthz') {
-      return sendJson(res, 200, { status: 'ok', events: services.store.usageStats() });
     }
     if (path.startsWith('/trpc/')) return trpc(req, res);
     if (await rest(req, res, path)) return;

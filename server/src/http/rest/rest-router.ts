@@ -3,12 +3,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { KeyledgerError, toKeyledgerError } from '../../errors.js';
+import type { Services } from '../../services.js';
 import type { Context } from '../../trpc/context.js';
 import { domainErrorOf, issuesOf } from '../../trpc/init.js';
 import { createCaller } from '../../trpc/router.js';
+import { knowledgeBase, type KnowledgeBase } from '../knowledge/knowledge-base.js';
+import { openApiDocument } from '../openapi/document.js';
+import { bearerToken } from '../request-context.js';
 import { sendError, sendJson } from '../respond.js';
 import { readBody } from './read-body.js';
-import { restRoutes, type RestRoute } from './routes.js';
+import { verifyApiKey } from './verify-api-key.js';
+import type { KnowledgeRoute, RestInput, RestRoute, ServiceEnv } from './route-spec.js';
+import { mountedRoutes } from './routes.js';
 
 interface CompiledRoute {
   route: RestRoute;
@@ -18,10 +24,15 @@ interface CompiledRoute {
 
 const compile = (route: RestRoute): CompiledRoute => {
   const names: string[] = [];
-  const source = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
-    names.push(name);
-    return '([^/]+)';
-  });
+  const source = route.path
+    .split(/(\{\w+\})/)
+    .map((part) => {
+      const param = /^\{(\w+)\}$/.exec(part);
+      if (!param) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(param[1] as string);
+      return '([^/]+)';
+    })
+    .join('');
   return { route, pattern: new RegExp(`^${source}$`), names };
 };
 
@@ -55,62 +66,133 @@ function parseQuery(url: URL, schema: z.ZodObject | undefined): Record<string, u
   return parsed.data;
 }
 
+/** Finds the route for a path and method; a literal path (`/api-keys/list`) wins over a template. */
+function matchRoute(routes: CompiledRoute[], method: string, path: string) {
+  const matching: { c: CompiledRoute; match: RegExpExecArray }[] = [];
+  for (const c of routes) {
+    const match = c.pattern.exec(path);
+    if (match) matching.push({ c, match });
+  }
+  if (matching.length === 0) return null;
+  const literal = matching.filter((m) => m.c.names.length === 0);
+  const candidates = literal.length > 0 ? literal : matching;
+  const allow = [...new Set(candidates.map((m) => m.c.route.method))].join(', ');
+  const found = candidates.find((m) => m.c.route.method === method);
+  if (!found) return { allow };
+  const params: Record<string, string> = {};
+  found.c.names.forEach((name, i) => {
+    params[name] = decodeURIComponent(found.match[i + 1] as string);
+  });
+  return { allow, route: found.c.route, params };
+}
+
+export interface RestApiOptions {
+  services: Services;
+  logger: Logger;
+  /** A context for this request; `token` signs it in as a user, null for routes that take no token. */
+  contextOf(req: IncomingMessage, token: string | null): Context;
+}
+
 /**
- * The REST API on the brief's paths: a thin adapter that matches a route, reads its input, and calls the
- * same tRPC procedure the SDK and the dashboard use. Returns false when no route has this path.
+ * The REST API on the brief's paths, the demo knowledge API, the OpenAPI document and /docs. A thin
+ * adapter: it matches a route, reads and checks its input, and calls the tRPC procedure the SDK and
+ * the dashboard call (or, for the knowledge API, verifies the key exactly as /api-keys/verify does).
+ * The returned handler resolves to false when no route has this path.
  */
-export function restRouter(contextOf: (req: IncomingMessage) => Context, logger: Logger) {
-  const routes = restRoutes.map(compile);
+export function restApi({ services, logger, contextOf }: RestApiOptions) {
+  const routes = mountedRoutes(services.config);
+  const compiled = routes.map(compile);
+  const knowledge: KnowledgeBase | null = services.config.demoApi
+    ? knowledgeBase(services.store.db, services.clock)
+    : null;
+  let documentJson: string | null = null;
+  const env: ServiceEnv = {
+    services,
+    openApiJson: () => (documentJson ??= JSON.stringify(openApiDocument(routes))),
+  };
+
+  const serveKnowledge = (route: KnowledgeRoute, ctx: Context, apiKey: string, input: RestInput) => {
+    if (!knowledge) throw new KeyledgerError('NOT_FOUND', 'the demo knowledge API is switched off');
+    const key = verifyApiKey(services, ctx, apiKey, route.endpoint);
+    const run = () => route.serve(knowledge, input, key);
+    const idempotencyKey = ctx.meta.idempotencyKey;
+    if (route.method === 'GET' || !idempotencyKey) return run();
+    // Scoped to the key, so one key's Idempotency-Key can never replay another key's answer.
+    return services.store.transaction(() =>
+      services.idempotency.run(
+        `key:${key.key_id}`,
+        idempotencyKey,
+        `rest.${route.operationId}`,
+        input.body,
+        run,
+      ),
+    );
+  };
 
   return async (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => {
-    const matching: { c: CompiledRoute; match: RegExpExecArray }[] = [];
-    for (const c of routes) {
-      const match = c.pattern.exec(path);
-      if (match) matching.push({ c, match });
+    let matched: ReturnType<typeof matchRoute>;
+    try {
+      matched = matchRoute(compiled, req.method ?? 'GET', path);
+    } catch {
+      sendError(res, validationError('the path is not valid percent-encoding', 'path'));
+      return true;
     }
-    if (matching.length === 0) return false;
-    // A literal path (`/api-keys/list`) wins over a template (`/api-keys/{key_id}`).
-    const literal = matching.filter((m) => m.c.names.length === 0);
-    const candidates = literal.length > 0 ? literal : matching;
-    const found = candidates.find((m) => m.c.route.method === req.method);
-    if (!found) {
-      const allow = [...new Set(candidates.map((m) => m.c.route.method))].join(', ');
+    if (!matched) return false;
+    if (!matched.route) {
       sendError(
         res,
-        new KeyledgerError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${allow}`),
-        {
-          Allow: allow,
-        },
+        new KeyledgerError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${matched.allow}`),
+        { Allow: matched.allow },
       );
       return true;
     }
-    const { route } = found.c;
-    const ctx = contextOf(req);
+    const { route, params } = matched;
+    // Only procedures take a user's token; an API key is never looked up as a session.
+    const ctx = contextOf(req, 'call' in route ? bearerToken(req) : null);
     try {
-      const params: Record<string, string> = {};
-      found.c.names.forEach((name, i) => {
-        params[name] = decodeURIComponent(found.match[i + 1] as string);
-      });
       const query = parseQuery(new URL(req.url ?? '/', 'http://localhost'), route.query);
-      const body = route.method === 'GET' ? {} : await readBody(req, route.bodyKind ?? 'json');
-      if (!route.body && Object.keys(body).length > 0) {
-        throw validationError('this route takes no body', Object.keys(body)[0] as string);
+      // Refused before the body is read: a call without a key costs nothing.
+      const apiKey = route.auth === 'api_key' ? bearerToken(req) : null;
+      if (route.auth === 'api_key' && !apiKey) {
+        throw new KeyledgerError('INVALID_API_KEY', 'send your API key as Authorization: Bearer <key>');
       }
-      for (const name of found.c.names) {
-        if (name in body) throw validationError(`${name} comes from the path, not the body`, name);
+      const raw = route.method === 'GET' ? {} : await readBody(req, route.bodyKind ?? 'json');
+      if (!route.body && Object.keys(raw).length > 0) {
+        throw validationError('this route takes no body', Object.keys(raw)[0] as string);
       }
-      const result = await route.call(createCaller(ctx), { params, query, body });
+      for (const name of Object.keys(params)) {
+        if (name in raw) throw validationError(`${name} comes from the path, not the body`, name);
+      }
+
+      if ('respond' in route) {
+        route.respond(req, res, params, env);
+        return true;
+      }
+      if ('call' in route) {
+        const result = await route.call(createCaller(ctx), { params, query, body: raw });
+        sendJson(res, route.status, result, ctx.responseHeaders);
+        return true;
+      }
+      // The knowledge API checks its body before the key, so bad input is never counted as a use.
+      let body: Record<string, unknown> = {};
+      if (route.body) {
+        const parsed = route.body.safeParse(raw);
+        if (!parsed.success) {
+          throw new KeyledgerError('VALIDATION_FAILED', 'the request is not valid', {
+            issues: issuesOf(parsed.error),
+          });
+        }
+        body = parsed.data;
+      }
+      const result = serveKnowledge(route, ctx, apiKey as string, { params, query, body });
       sendJson(res, route.status, result, ctx.responseHeaders);
     } catch (error) {
-      let domain: KeyledgerError;
-      if (error instanceof TRPCError) domain = domainErrorOf(error);
-      else if (error instanceof URIError)
-        domain = validationError('the path is not valid percent-encoding', 'path');
-      else domain = toKeyledgerError(error);
+      const domain = error instanceof TRPCError ? domainErrorOf(error) : toKeyledgerError(error);
       if (domain.code === 'INTERNAL') {
         logger.error({ request_id: ctx.meta.requestId, err: (error as Error).message }, 'unhandled error');
       }
-      sendError(res, domain, ctx.responseHeaders);
+      if (!res.headersSent) sendError(res, domain, ctx.responseHeaders);
+      else res.destroy();
     }
     return true;
   };

@@ -19,40 +19,13 @@ import {
   keyNameSchema,
   keyDescriptionSchema,
 } from '../../api/schemas/index.js';
+import type { Config } from '../../config.js';
 import type { ErrorCode } from '../../errors.js';
-import type { AppCaller } from '../../trpc/router.js';
-import type { BodyKind } from './read-body.js';
+import { knowledgeRoutes } from '../knowledge/routes.js';
+import { serviceRoutes } from '../service-routes.js';
+import type { ProcedureRoute, RestRoute } from './route-spec.js';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
-
-export interface RestInput {
-  params: Record<string, string>;
-  query: Record<string, unknown>;
-  body: Record<string, unknown>;
-}
-
-/**
- * One REST route: where it lives, the schemas that describe it (the OpenAPI document is made from
- * these), and the tRPC procedure it calls. No business rule lives here.
- */
-export interface RestRoute {
-  method: HttpMethod;
-  /** OpenAPI-style template, e.g. `/api-keys/{key_id}`. */
-  path: string;
-  operationId: string;
-  summary: string;
-  tag: 'Authentication' | 'API keys' | 'Verification' | 'Knowledge API';
-  /** `bearer`: a user's access token; `api_key`: a Keyledger key; `none`: public. */
-  auth: 'bearer' | 'api_key' | 'none';
-  params?: z.ZodObject;
-  query?: z.ZodObject;
-  body?: z.ZodType;
-  bodyKind?: BodyKind;
-  status: number;
-  response: z.ZodType;
-  errors: ErrorCode[];
-  call(caller: AppCaller, input: RestInput): Promise<unknown>;
-}
+export type { RestRoute } from './route-spec.js';
 
 const keyIdParams = z.object({ key_id: z.string().min(1).max(64).describe('the key id, e.g. key_3f…') });
 const AUTHED: ErrorCode[] = ['UNAUTHENTICATED', 'VALIDATION_FAILED'];
@@ -86,7 +59,8 @@ export const getKeyQuery = z.strictObject({
 });
 export const usageQuery = z.strictObject({ days: intParam.min(1).max(365).optional() });
 
-export const restRoutes: RestRoute[] = [
+/** The management API on the brief's paths: each route calls one tRPC procedure. */
+export const managementRoutes: ProcedureRoute[] = [
   {
     method: 'POST',
     path: '/auth/register',
@@ -276,3 +250,10 @@ export const restRoutes: RestRoute[] = [
     call: (c, { params }) => c.audit.keyEvents({ key_id: params.key_id as string }),
   },
 ];
+
+/** Every route, documented or mounted: management, the demo knowledge API, and the service routes. */
+export const restRoutes: RestRoute[] = [...managementRoutes, ...knowledgeRoutes, ...serviceRoutes];
+
+/** The routes a server with this configuration mounts, and so documents. */
+export const mountedRoutes = (config: Pick<Config, 'demoApi'>): RestRoute[] =>
+  restRoutes.filter((route) => config.demoApi || !route.demo);
