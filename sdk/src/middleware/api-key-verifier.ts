@@ -55,13 +55,10 @@ export interface ApiKeyVerifierOptions {
 /** What this process knows about one key, by the SHA-256 of the key (the plaintext is not kept). */
 interface KeyState {
   key: VerifiedApiKey;
+  /** The rate state of the answer the server processed last (see `isLater`). */
   rate: RateLimitState | null;
   /** Until when the positive answer may be reused: the cache TTL, and never past the key's expiry. */
   freshUntil: number;
-  /** Requests admitted on the cached answer whose own verification has not come back yet. */
-  unconfirmed: number;
-  /** Which verification the rate state came from; answers can return out of order. */
-  applied: number;
 }
 
 const REFUSALS: Record<
@@ -91,21 +88,27 @@ const REFUSALS: Record<
  *
  * - No fresh positive answer for the key: the request waits for Keyledger's verdict.
  * - A fresh positive answer (younger than `cacheTtlMs`), and this process's estimate of the key's
- *   remaining allowance (Keyledger's last reported `remaining`, less the requests admitted since whose
- *   verification is still in flight) is above zero: the request goes through at once, and its
- *   verification is sent alongside. A negative verdict drops the cached answer, so the next request
- *   waits and is refused.
+ *   remaining allowance is above zero: the request goes through at once, and its verification is sent
+ *   alongside. A negative verdict drops the cached answer, so the next request waits and is refused.
+ *
+ * The estimate is the `remaining` of the answer Keyledger processed last, less every verification of
+ * the key still in flight from this process. Any use the server counted after that answer is one of
+ * those in flight (or its answer would be the last processed), so the estimate never exceeds the
+ * true allowance: one process never admits more than the limit. Which answer was processed last is
+ * read from the server's own clock: the limiter's `reset` (GCRA's theoretical arrival time) only
+ * grows with each use, whatever order the answers arrive in.
  *
  * Bounds this gives. Revocation: a revoked key is refused from the first request whose verification
  * started after the revocation committed and has come back, and in any case once `cacheTtlMs` has
  * passed; only requests arriving within one verification round-trip (or, for a key used less often
- * than that, within `cacheTtlMs`) can still get through. Rate limits: one process never admits more
- * than the allowance Keyledger last reported; processes sharing a key can together exceed the limit by
- * at most what each admits within one verification round-trip after the limit is reached.
+ * than that, within `cacheTtlMs`) can still get through. Rate limits: processes sharing a key can
+ * together exceed the limit by at most what each admits within one verification round-trip after the
+ * limit is reached, since each only learns of the others' uses from Keyledger's answers.
  */
 export function apiKeyVerifier(options: ApiKeyVerifierOptions) {
   const states = new Map<string, KeyState>();
-  let sent = 0;
+  // Verifications sent and not yet answered, per key: each may already have used up allowance.
+  const inFlight = new Map<string, number>();
 
   const remember = (id: string, state: KeyState) => {
     states.delete(id);
@@ -113,8 +116,44 @@ export function apiKeyVerifier(options: ApiKeyVerifierOptions) {
     if (states.size > options.maxEntries) states.delete(states.keys().next().value as string);
   };
 
-  const estimate = (state: KeyState): RateLimitState | null =>
-    state.rate && { ...state.rate, remaining: Math.max(0, state.rate.remaining - state.unconfirmed) };
+  const estimate = (id: string, rate: RateLimitState | null): RateLimitState | null =>
+    rate && { ...rate, remaining: Math.max(0, rate.remaining - (inFlight.get(id) ?? 0)) };
+
+  /** Sends one verification, keeping the in-flight count and the cached state up to date. */
+  const send = async (id: string, key: string, endpoint: string, clientIp: string | null) => {
+    inFlight.set(id, (inFlight.get(id) ?? 0) + 1);
+    try {
+      const answer = await options.verify(
+        { key, endpoint, ...(options.scope && { scope: options.scope }) },
+        clientIp,
+      );
+      settle(id, answer.result);
+      return answer;
+    } catch (error) {
+      // Could not confirm: make the next request wait for a verdict rather than trust the cache.
+      states.delete(id);
+      throw error;
+    } finally {
+      const left = (inFlight.get(id) ?? 1) - 1;
+      if (left > 0) inFlight.set(id, left);
+      else inFlight.delete(id);
+    }
+  };
+
+  const settle = (id: string, result: VerifyKeyResult) => {
+    const verified = verifiedKey(result);
+    if (!verified) return void states.delete(id);
+    if (options.cacheTtlMs <= 0) return;
+    const now = options.clock();
+    const expiresAt = result.expires_at === null ? Infinity : Date.parse(result.expires_at);
+    const state = states.get(id);
+    if (!state || now >= state.freshUntil) {
+      const freshUntil = Math.min(now + options.cacheTtlMs, expiresAt);
+      const rate = state && !isLater(result.ratelimit, state.rate) ? state.rate : result.ratelimit;
+      return remember(id, { key: verified, rate, freshUntil });
+    }
+    if (isLater(result.ratelimit, state.rate)) state.rate = result.ratelimit;
+  };
 
   const verifyRemotely = async (
     id: string,
@@ -122,13 +161,9 @@ export function apiKeyVerifier(options: ApiKeyVerifierOptions) {
     endpoint: string,
     clientIp: string | null,
   ): Promise<ApiKeyDecision> => {
-    const sequence = ++sent;
     let answer: RemoteVerification;
     try {
-      answer = await options.verify(
-        { key, endpoint, ...(options.scope && { scope: options.scope }) },
-        clientIp,
-      );
+      answer = await send(id, key, endpoint, clientIp);
     } catch (error) {
       options.onError?.(error);
       return {
@@ -141,73 +176,14 @@ export function apiKeyVerifier(options: ApiKeyVerifierOptions) {
       };
     }
     const { result } = answer;
-    if (!result.valid || result.key_id === null || result.user_id === null || result.scope === null) {
-      states.delete(id);
+    const verified = verifiedKey(result);
+    if (!verified) {
       const refusal = REFUSALS[result.code === 'VALID' ? 'NOT_FOUND' : result.code];
       const retryAfter =
         refusal.status === 429 ? retryAfterSeconds(answer.retryAfterMs, result.ratelimit) : null;
       return { ok: false, ...refusal, rate: result.ratelimit, retryAfter };
     }
-    const verified: VerifiedApiKey = {
-      key_id: result.key_id,
-      user_id: result.user_id,
-      scope: result.scope,
-      expires_at: result.expires_at,
-    };
-    if (options.cacheTtlMs > 0) {
-      const now = options.clock();
-      const expiresAt = result.expires_at === null ? Infinity : Date.parse(result.expires_at);
-      const freshUntil = Math.min(now + options.cacheTtlMs, expiresAt);
-      const current = states.get(id);
-      if (!current) {
-        remember(id, {
-          key: verified,
-          rate: result.ratelimit,
-          freshUntil,
-          unconfirmed: 0,
-          applied: sequence,
-        });
-      } else if (sequence > current.applied) {
-        // Updated in place: verifications still in flight hold this object and settle against it.
-        current.key = verified;
-        current.rate = result.ratelimit;
-        current.freshUntil = freshUntil;
-        current.applied = sequence;
-        remember(id, current);
-      }
-    }
     return { ok: true, key: verified, rate: result.ratelimit };
-  };
-
-  /** Admits on the cached answer and verifies behind it; the verdict updates or drops the entry. */
-  const admitOnCache = (
-    id: string,
-    state: KeyState,
-    key: string,
-    endpoint: string,
-    clientIp: string | null,
-  ): ApiKeyDecision => {
-    state.unconfirmed++;
-    const sequence = ++sent;
-    const admitted = estimate(state);
-    void options.verify({ key, endpoint, ...(options.scope && { scope: options.scope }) }, clientIp).then(
-      ({ result }) => {
-        state.unconfirmed--;
-        if (states.get(id) !== state) return;
-        if (!result.valid) states.delete(id);
-        else if (sequence > state.applied) {
-          state.rate = result.ratelimit;
-          state.applied = sequence;
-        }
-      },
-      (error: unknown) => {
-        state.unconfirmed--;
-        options.onError?.(error);
-        // Could not confirm: make the next request wait for a verdict rather than trust the cache.
-        if (states.get(id) === state) states.delete(id);
-      },
-    );
-    return { ok: true, key: state.key, rate: admitted };
   };
 
   return {
@@ -225,16 +201,37 @@ export function apiKeyVerifier(options: ApiKeyVerifierOptions) {
       if (!isWellFormedKey(key)) return refuse(401, 'INVALID_API_KEY', 'the API key is malformed');
       const id = await fingerprint(key);
       const state = states.get(id);
-      const now = options.clock();
-      if (state && now < state.freshUntil) {
-        const left = state.rate === null ? 1 : state.rate.remaining - state.unconfirmed;
-        if (left > 0) return admitOnCache(id, state, key, endpoint, clientIp);
+      if (state && options.clock() < state.freshUntil) {
+        const left = estimate(id, state.rate);
+        if (left === null || left.remaining > 0) {
+          // Admitted now; the verification goes out behind it and its verdict updates the cache.
+          void send(id, key, endpoint, clientIp).catch((error: unknown) => options.onError?.(error));
+          return { ok: true, key: state.key, rate: estimate(id, state.rate) };
+        }
       }
       return verifyRemotely(id, key, endpoint, clientIp);
     },
     /** How many keys are remembered (for tests and metrics). */
     size: () => states.size,
   };
+}
+
+function verifiedKey(result: VerifyKeyResult): VerifiedApiKey | null {
+  if (!result.valid || result.key_id === null || result.user_id === null || result.scope === null)
+    return null;
+  return {
+    key_id: result.key_id,
+    user_id: result.user_id,
+    scope: result.scope,
+    expires_at: result.expires_at,
+  };
+}
+
+/** Whether `next` was processed by the server after `current`: its limiter state is further along. */
+function isLater(next: RateLimitState | null, current: RateLimitState | null): boolean {
+  if (next === null) return false;
+  if (current === null) return true;
+  return next.reset > current.reset || (next.reset === current.reset && next.remaining < current.remaining);
 }
 
 export type ApiKeyVerifier = ReturnType<typeof apiKeyVerifier>;

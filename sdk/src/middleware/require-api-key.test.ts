@@ -263,7 +263,7 @@ describe('requireApiKey cache', () => {
     const keyledger = await startLocalServer((req, res, { socket }) => {
       calls++;
       if (calls === 1) return sendJson(res, 200, { result: { data: valid() } });
-      if (calls === 2) return socket.destroy();
+      if (calls === 2) return void socket.destroy();
       sendJson(res, 200, { result: { data: refused('REVOKED') } });
     });
     servers.push(keyledger);

@@ -145,11 +145,12 @@ const MAX_ENDPOINT_LENGTH = 200;
  *
  * Caching: every admitted request is still verified by Keyledger, which counts it in the key's usage
  * and rate limit; a positive answer younger than `cacheTtlMs` (default 5 s) only lets requests through
- * without waiting for that verification, and only while this process's count of the key's remaining
- * allowance is above zero. A negative verdict ends the cached answer at once. So a revoked key stops
- * working here at the latest `cacheTtlMs` after its revocation, and in practice as soon as one
- * verification sent after the revocation has come back; a rate limit is never exceeded by one process,
- * and by several processes sharing a key only by what each admits within one verification round-trip.
+ * without waiting for that verification, and only while the key's remaining allowance, as Keyledger
+ * last reported it less every verification still in flight, is above zero. A negative verdict ends
+ * the cached answer at once. So a revoked key stops working here at the latest `cacheTtlMs` after its
+ * revocation, and in practice as soon as one verification sent after the revocation has come back; a
+ * rate limit is never exceeded by one process, and by several processes sharing a key only by what
+ * each admits within one verification round-trip.
  * Set `cacheTtlMs: 0` to make every request wait for Keyledger.
  *
  * @example
