@@ -23,9 +23,20 @@ export function rateLimiter(clock: () => number, options: RateLimiterOptions = {
   const maxEntries = options.maxEntries ?? 1_000_000;
   // A Map keeps insertion order: re-inserting on use makes its first entry the least recently used.
   const tat = new Map<string, number>();
+  // Time here only moves forward. A wall clock stepped back (NTP, a restored VM) would otherwise turn
+  // every recent request into debt as long as the step: one failed verification, then an hour back,
+  // and the address was refused for an hour. Reset times are still reported in wall-clock time.
+  let lastWall = clock();
+  let elapsed = lastWall;
+  const forwardOnly = (wall: number): number => {
+    if (wall > lastWall) elapsed += wall - lastWall;
+    lastWall = wall;
+    return elapsed;
+  };
 
   const evaluate = (id: string, limit: number, windowSeconds: number, consume: boolean): RateDecision => {
-    const now = clock();
+    const wall = clock();
+    const now = forwardOnly(wall);
     const interval = (windowSeconds * 1000) / limit;
     const tolerance = interval * (limit - 1);
     const current = Math.max(tat.get(id) ?? now, now);
@@ -34,7 +45,7 @@ export function rateLimiter(clock: () => number, options: RateLimiterOptions = {
         allowed: false,
         limit,
         remaining: 0,
-        resetAt: Math.ceil(current),
+        resetAt: Math.ceil(wall + (current - now)),
         retryAfterMs: Math.ceil(current - tolerance - now),
         windowSeconds,
       };
@@ -50,7 +61,7 @@ export function rateLimiter(clock: () => number, options: RateLimiterOptions = {
       allowed: true,
       limit,
       remaining: Math.max(0, Math.floor((now + tolerance - after) / interval) + 1),
-      resetAt: Math.ceil(after),
+      resetAt: Math.ceil(wall + (after - now)),
       retryAfterMs: 0,
       windowSeconds,
     };
