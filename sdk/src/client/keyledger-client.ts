@@ -13,20 +13,20 @@ import type { KeyledgerInputs as In, KeyledgerOutputs as Out } from './api-types
  */
 export interface CallOptions {
   /** Cancels the whole call, retries and waits included; the call rejects with the signal's reason. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Each attempt's limit in milliseconds. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Retries after the first attempt. */
-  maxRetries?: number;
+  maxRetries?: number | undefined;
   /**
    * For mutations: the `Idempotency-Key` to send. The SDK makes a fresh one per call when you give
    * none; give your own to make a repeat of the same call after a crash of your process safe too.
    */
-  idempotencyKey?: string;
+  idempotencyKey?: string | undefined;
   /** Extra headers for this call, on top of the client's. */
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | undefined;
   /** Called with the final HTTP answer's status and headers (rate-limit headers, `X-Request-Id`). */
-  onResponse?: (response: ResponseInfo) => void;
+  onResponse?: ((response: ResponseInfo) => void) | undefined;
 }
 
 /**

@@ -1,4 +1,11 @@
-/** A field the server rejected, as `path` (dot-separated, `''` for the whole input) and a message. */
+/**
+ * A field the server rejected: its dot-separated `path` and what is wrong with it.
+ *
+ * @example
+ * ```ts
+ * const issue: ValidationIssue = { path: 'rate_limit', message: 'Too big: expected number to be <=10000' };
+ * ```
+ */
 export interface ValidationIssue {
   path: string;
   message: string;
@@ -7,6 +14,11 @@ export interface ValidationIssue {
 /**
  * Codes the Keyledger server answers with, plus the SDK's own for failures that never reached it.
  * Unknown codes from a newer server still come through as strings.
+ *
+ * @example
+ * ```ts
+ * const retryable = (code: KeyledgerErrorCode) => code === 'STORAGE_UNAVAILABLE' || code === 'TIMEOUT';
+ * ```
  */
 export type KeyledgerErrorCode =
   | 'VALIDATION_FAILED'
@@ -34,7 +46,15 @@ export type KeyledgerErrorCode =
   | 'UNEXPECTED_RESPONSE'
   | (string & {});
 
-/** What every Keyledger error is built from. */
+/**
+ * What every Keyledger error is built from.
+ *
+ * @example
+ * ```ts
+ * const init: KeyledgerErrorInit = { message: 'no such key', status: 404, code: 'KEY_NOT_FOUND', requestId: null };
+ * const error = new NotFoundError(init);
+ * ```
+ */
 export interface KeyledgerErrorInit {
   message: string;
   /** The HTTP status, or `null` when no response arrived (connection failure, timeout). */

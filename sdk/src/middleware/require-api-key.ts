@@ -116,7 +116,7 @@ export type ApiKeyCheck =
 export interface ApiKeyGuard {
   (req: NodeRequestLike, res: NodeResponseLike, next: (error?: unknown) => void): void;
   /** Checks a fetch `Request`; refusals come with a ready `Response`. */
-  check(request: Request, options?: { clientIp?: string | null }): Promise<ApiKeyCheck>;
+  check(request: Request, options?: { clientIp?: string | null | undefined }): Promise<ApiKeyCheck>;
 }
 
 /**
@@ -213,7 +213,7 @@ export function requireApiKey(options: RequireApiKeyOptions): ApiKeyGuard {
 
   const check = async (
     request: Request,
-    checkOptions: { clientIp?: string | null } = {},
+    checkOptions: { clientIp?: string | null | undefined } = {},
   ): Promise<ApiKeyCheck> => {
     const key = bearerKey(request.headers.get('authorization'));
     const decision = await verifier.decide(

@@ -9,9 +9,28 @@ import {
   type BackoffPolicy,
 } from './retry-timing.js';
 
-/** The subset of `fetch` the SDK needs; the global `fetch` and undici's fit it. */
+/**
+ * The subset of `fetch` the SDK needs; the global `fetch` and undici's fit it.
+ *
+ * @example
+ * ```ts
+ * const logged: FetchLike = (url, init) => {
+ *   console.log(init?.method ?? 'GET', url);
+ *   return fetch(url, init);
+ * };
+ * const keyledger = createKeyledger({ baseUrl, fetch: logged });
+ * ```
+ */
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
 
+/**
+ * How `retryingFetch` retries.
+ *
+ * @example
+ * ```ts
+ * const options: RetryingFetchOptions = { maxRetries: 3, timeoutMs: 5_000, onRetry: (e) => console.warn(e) };
+ * ```
+ */
 export interface RetryingFetchOptions {
   /** Retries after the first attempt. */
   maxRetries: number;
@@ -25,7 +44,15 @@ export interface RetryingFetchOptions {
   onRetry?: ((event: RetryEvent) => void) | undefined;
 }
 
-/** Why and when an attempt will be repeated. */
+/**
+ * Why and when an attempt will be repeated.
+ *
+ * @example
+ * ```ts
+ * const onRetry = (event: RetryEvent) =>
+ *   console.warn(`retry ${event.retry} in ${event.delayMs} ms after ${event.status ?? event.error?.code}`);
+ * ```
+ */
 export interface RetryEvent {
   /** 1 for the first retry. */
   retry: number;

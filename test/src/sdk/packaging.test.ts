@@ -154,6 +154,8 @@ const CONSUMER_TSCONFIG = {
     module: 'NodeNext',
     moduleResolution: 'NodeNext',
     strict: true,
+    exactOptionalPropertyTypes: true,
+    noUncheckedIndexedAccess: true,
     types: ['node'],
     skipLibCheck: false,
     outDir: '.',
