@@ -39,6 +39,8 @@ export type ApiKeyDecision =
       rate: RateLimitState | null;
       /** Seconds, for Retry-After on a 429 or 503. */
       retryAfter: number | null;
+      /** Keyledger's verdict (REVOKED, EXPIRED, ...) behind a 401, as Keyledger's own routes give it. */
+      reason: VerifyCode | null;
     };
 
 export interface ApiKeyVerifierOptions {
@@ -173,15 +175,23 @@ export function apiKeyVerifier(options: ApiKeyVerifierOptions) {
         message: 'the API key could not be verified; retry later',
         rate: null,
         retryAfter: 1,
+        reason: null,
       };
     }
     const { result } = answer;
     const verified = verifiedKey(result);
     if (!verified) {
-      const refusal = REFUSALS[result.code === 'VALID' ? 'NOT_FOUND' : result.code];
+      const code = result.code === 'VALID' ? 'NOT_FOUND' : result.code;
+      const refusal = REFUSALS[code];
       const retryAfter =
         refusal.status === 429 ? retryAfterSeconds(answer.retryAfterMs, result.ratelimit) : null;
-      return { ok: false, ...refusal, rate: result.ratelimit, retryAfter };
+      return {
+        ok: false,
+        ...refusal,
+        rate: result.ratelimit,
+        retryAfter,
+        reason: refusal.status === 401 ? code : null,
+      };
     }
     return { ok: true, key: verified, rate: result.ratelimit };
   };
@@ -194,11 +204,12 @@ export function apiKeyVerifier(options: ApiKeyVerifierOptions) {
       clientIp: string | null = null,
     ): Promise<ApiKeyDecision> {
       if (key === null) {
-        return refuse(401, 'UNAUTHENTICATED', 'an API key is required: Authorization: Bearer <key>');
+        return refuse(401, 'UNAUTHENTICATED', 'an API key is required: Authorization: Bearer <key>', null);
       }
       // The checksum is public: a mistyped or made-up key is refused without a round-trip, and does
       // not count against this service's address in Keyledger's failed-verification limit.
-      if (!isWellFormedKey(key)) return refuse(401, 'INVALID_API_KEY', 'the API key is malformed');
+      if (!isWellFormedKey(key))
+        return refuse(401, 'INVALID_API_KEY', 'the API key is malformed', 'MALFORMED');
       const id = await fingerprint(key);
       const state = states.get(id);
       if (state && options.clock() < state.freshUntil) {
@@ -236,8 +247,8 @@ function isLater(next: RateLimitState | null, current: RateLimitState | null): b
 
 export type ApiKeyVerifier = ReturnType<typeof apiKeyVerifier>;
 
-function refuse(status: 401, code: string, message: string): ApiKeyDecision {
-  return { ok: false, status, code, message, rate: null, retryAfter: null };
+function refuse(status: 401, code: string, message: string, reason: VerifyCode | null): ApiKeyDecision {
+  return { ok: false, status, code, message, rate: null, retryAfter: null, reason };
 }
 
 function retryAfterSeconds(retryAfterMs: number | null, rate: RateLimitState | null): number {

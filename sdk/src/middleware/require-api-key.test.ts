@@ -147,7 +147,9 @@ describe('requireApiKey (node:http)', () => {
       const app = await protectedApp({ baseUrl: keyledger.url });
       const response = await app.get('/search', KEY);
       expect(response.status, verdict).toBe(status);
-      expect(await errorOf(response), verdict).toBe(code);
+      const { error } = (await response.json()) as { error: { code: string; details?: { reason?: string } } };
+      expect(error.code, verdict).toBe(code);
+      if (status === 401) expect(error.details?.reason).toBe(verdict);
       if (status === 429) {
         expect(response.headers.get('retry-after')).toBe('36');
         expect(response.headers.get('x-ratelimit-remaining')).toBe('0');

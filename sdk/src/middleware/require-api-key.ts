@@ -269,10 +269,11 @@ function answerFor(
     );
   }
   if (decision.status === 403) headers.set('www-authenticate', 'Bearer error="insufficient_scope"');
-  const error: { code: string; message: string; details?: { retry_after: number } } = {
+  const error: { code: string; message: string; details?: Record<string, unknown> } = {
     code: decision.code,
     message: decision.message,
   };
+  if (decision.reason !== null) error.details = { reason: decision.reason };
   if (decision.retryAfter !== null) {
     headers.set('retry-after', String(decision.retryAfter));
     error.details = { retry_after: decision.retryAfter };

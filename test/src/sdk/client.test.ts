@@ -5,6 +5,7 @@ import {
   createKeyledger,
   NotFoundError,
   PermissionError,
+  RateLimitError,
   ValidationError,
   type KeyledgerClient,
 } from '@keyledger/sdk';
@@ -46,6 +47,20 @@ describe('client against a real server', () => {
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(error).toMatchObject({ status: 401, code: 'INVALID_CREDENTIALS' });
     expect((error as AuthenticationError).requestId).toMatch(/.+/);
+  });
+
+  it('surfaces sign-in throttling as RateLimitError with retryAfterMs, without waiting minutes for it', async () => {
+    const username = uniqueUsername('throttled');
+    await anonymous.auth.register({ username, password: PASSWORD });
+    let error: unknown;
+    const started = performance.now();
+    for (let i = 0; i < 8 && !(error instanceof RateLimitError); i++) {
+      error = await anonymous.auth.signIn({ username, password: 'wrong password' }).catch((e: unknown) => e);
+    }
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect(error).toMatchObject({ status: 429, code: 'SIGN_IN_THROTTLED' });
+    expect((error as RateLimitError).retryAfterMs).toBeGreaterThan(60_000);
+    expect(performance.now() - started).toBeLessThan(20_000);
   });
 
   it('reads a token from a function before every call', async () => {
