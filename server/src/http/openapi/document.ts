@@ -164,7 +164,8 @@ function operation(route: RestRoute): ZodOpenApiOperationObject {
     const body = route.examples?.body;
     const json = { schema: route.body, ...(body === undefined ? {} : { example: body }) };
     op.requestBody = {
-      required: true,
+      // A body whose every field is optional may be left out.
+      required: !route.body.safeParse({}).success,
       content:
         route.bodyKind === 'json-or-form'
           ? { 'application/json': json, 'application/x-www-form-urlencoded': json }

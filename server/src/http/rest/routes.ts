@@ -23,6 +23,22 @@ import type { Config } from '../../config.js';
 import type { ErrorCode } from '../../errors.js';
 import { knowledgeRoutes } from '../knowledge/routes.js';
 import { serviceRoutes } from '../service-routes.js';
+import {
+  credentialsExample,
+  eventsExample,
+  generateExample,
+  keyExample,
+  keyWithSecretExample,
+  regenerateExample,
+  revokeExample,
+  scopesExample,
+  tokenExample,
+  updateExample,
+  usageExample,
+  userExample,
+  verificationExample,
+  verifyExample,
+} from './examples.js';
 import type { ProcedureRoute, RestRoute } from './route-spec.js';
 
 export type { RestRoute } from './route-spec.js';
@@ -33,6 +49,9 @@ const ON_KEY: ErrorCode[] = [...AUTHED, 'KEY_NOT_FOUND'];
 
 export const updateKeyBody = z
   .strictObject({ name: keyNameSchema.optional(), description: keyDescriptionSchema.nullable().optional() })
+  .refine((v) => v.name !== undefined || v.description !== undefined, {
+    message: 'name or description is required',
+  })
   .describe('at least one of name and description');
 export const revokeKeyBody = z.strictObject({ reason: z.string().max(500).optional() });
 export const regenerateKeyBody = z.strictObject({
@@ -72,6 +91,7 @@ export const managementRoutes: ProcedureRoute[] = [
     status: 201,
     response: userOutput,
     errors: ['VALIDATION_FAILED', 'USERNAME_TAKEN', 'SIGN_UP_DISABLED'],
+    examples: { body: credentialsExample, response: userExample },
     call: (c, { body }) => c.auth.register(body as z.input<typeof registerInput>),
   },
   {
@@ -86,6 +106,7 @@ export const managementRoutes: ProcedureRoute[] = [
     status: 200,
     response: tokenOutput,
     errors: ['VALIDATION_FAILED', 'INVALID_CREDENTIALS', 'SIGN_IN_THROTTLED'],
+    examples: { body: credentialsExample, response: tokenExample },
     call: (c, { body }) => c.auth.signIn(body as z.input<typeof tokenInput>),
   },
   {
@@ -98,6 +119,7 @@ export const managementRoutes: ProcedureRoute[] = [
     status: 200,
     response: logoutOutput,
     errors: ['UNAUTHENTICATED'],
+    examples: { response: { signed_out: true } },
     call: (c) => c.auth.signOut(),
   },
   {
@@ -110,6 +132,7 @@ export const managementRoutes: ProcedureRoute[] = [
     status: 200,
     response: userOutput,
     errors: ['UNAUTHENTICATED'],
+    examples: { response: userExample },
     call: (c) => c.auth.me(),
   },
   {
@@ -123,6 +146,7 @@ export const managementRoutes: ProcedureRoute[] = [
     status: 200,
     response: listKeysOutput,
     errors: [...AUTHED, 'FORBIDDEN'],
+    examples: { response: { keys: [keyExample], next_cursor: null } },
     call: (c, { query }) => {
       const q = query as z.output<typeof listKeysQuery>;
       return c.keys.list({ ...q, all_users: q.all_users === undefined ? undefined : q.all_users === 'true' });
@@ -139,6 +163,7 @@ export const managementRoutes: ProcedureRoute[] = [
     status: 201,
     response: keyWithSecret,
     errors: [...AUTHED, 'FORBIDDEN', 'KEY_LIMIT_REACHED', 'IDEMPOTENCY_CONFLICT'],
+    examples: { body: generateExample, response: keyWithSecretExample },
     call: (c, { body }) => c.keys.generate(body as z.input<typeof generateKeyInput>),
   },
   {
@@ -151,6 +176,7 @@ export const managementRoutes: ProcedureRoute[] = [
     status: 200,
     response: scopesOutput,
     errors: [],
+    examples: { response: scopesExample },
     call: (c) => c.keys.scopes(),
   },
   {
@@ -163,7 +189,11 @@ export const managementRoutes: ProcedureRoute[] = [
     body: verifyKeyInput,
     status: 200,
     response: verifyKeyOutput,
+    description:
+      'The key in the body is the credential. When the key is found, the answer carries its rate-limit headers.',
+    rateLimitHeaders: true,
     errors: ['VALIDATION_FAILED'],
+    examples: { body: verifyExample, response: verificationExample },
     call: (c, { body }) => c.verify.key(body as z.input<typeof verifyKeyInput>),
   },
   {
@@ -178,6 +208,7 @@ export const managementRoutes: ProcedureRoute[] = [
     status: 200,
     response: keyObject,
     errors: ON_KEY,
+    examples: { response: keyExample },
     call: (c, { params, query }) => c.keys.get({ key_id: params.key_id as string, ...query }),
   },
   {
@@ -192,6 +223,7 @@ export const managementRoutes: ProcedureRoute[] = [
     status: 200,
     response: keyObject,
     errors: [...ON_KEY, 'IDEMPOTENCY_CONFLICT'],
+    examples: { body: updateExample, response: { ...keyExample, ...updateExample } },
     call: (c, { params, body }) => c.keys.update({ ...body, key_id: params.key_id as string }),
   },
   {
@@ -206,6 +238,10 @@ export const managementRoutes: ProcedureRoute[] = [
     status: 200,
     response: keyObject,
     errors: [...ON_KEY, 'IDEMPOTENCY_CONFLICT'],
+    examples: {
+      body: revokeExample,
+      response: { ...keyExample, status: 'revoked', revoked_at: '2026-01-07T08:00:00.000Z' },
+    },
     call: (c, { params, body }) => c.keys.revoke({ ...body, key_id: params.key_id as string }),
   },
   {
@@ -220,6 +256,10 @@ export const managementRoutes: ProcedureRoute[] = [
     status: 200,
     response: keyWithSecret,
     errors: [...ON_KEY, 'KEY_REVOKED', 'IDEMPOTENCY_CONFLICT'],
+    examples: {
+      body: regenerateExample,
+      response: { ...keyWithSecretExample, previous_key_expires_at: '2026-01-07T09:00:00.000Z' },
+    },
     call: (c, { params, body }) => c.keys.regenerate({ ...body, key_id: params.key_id as string }),
   },
   {
@@ -234,6 +274,7 @@ export const managementRoutes: ProcedureRoute[] = [
     status: 200,
     response: keyUsageOutput,
     errors: ON_KEY,
+    examples: { response: usageExample },
     call: (c, { params, query }) => c.usage.key({ key_id: params.key_id as string, ...query }),
   },
   {
@@ -247,6 +288,7 @@ export const managementRoutes: ProcedureRoute[] = [
     status: 200,
     response: keyEventsOutput,
     errors: ON_KEY,
+    examples: { response: eventsExample },
     call: (c, { params }) => c.audit.keyEvents({ key_id: params.key_id as string }),
   },
 ];
