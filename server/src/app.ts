@@ -15,6 +15,7 @@ import {
 } from './http/request-context.js';
 import { trpcHandler } from './http/trpc-handler.js';
 import { createLogger } from './logger.js';
+import { redactCredentials } from './redact-credentials.js';
 import type { RequestMeta } from './request-meta.js';
 import { createServices, type ServiceOptions, type Services } from './services.js';
 import { createContext, type Context } from './trpc/context.js';
@@ -87,7 +88,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         }),
       );
     }
-    if (path.startsWith('/trpc/')) return trpc(req, res);
+    if (path.startsWith('/trpc/')) {
+      // tRPC sets neither: its answers can carry a new key or an access token.
+      res.setHeader('Cache-Control', 'no-store');
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      return trpc(req, res);
+    }
     if (await rest(req, res, path)) return;
     if (dashboard) {
       const secure = (req.socket as { encrypted?: boolean }).encrypted === true;
@@ -107,7 +113,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         {
           request_id: meta?.requestId,
           method: req.method,
-          path: (req.url ?? '/').split('?')[0],
+          path: redactCredentials((req.url ?? '/').split('?')[0] as string),
           status: res.statusCode,
           ms: Math.round((performance.now() - started) * 10) / 10,
         },
@@ -119,7 +125,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       const normalised = toKeyledgerError(error);
       if (normalised.code === 'INTERNAL') {
         logger.error(
-          { request_id: metaOf.get(req)?.requestId, err: (error as Error).message },
+          {
+            request_id: metaOf.get(req)?.requestId,
+            err: redactCredentials(String((error as Error).message)),
+          },
           'unhandled error',
         );
       }

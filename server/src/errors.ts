@@ -1,4 +1,5 @@
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server';
+import { redactCredentials } from './redact-credentials.js';
 
 /** Every error Keyledger answers with. One closed map: the HTTP status and tRPC code are decided here only. */
 export const ERROR_CODES = {
@@ -37,15 +38,24 @@ export interface ErrorDetails {
   [key: string]: unknown;
 }
 
-/** A failure the caller can act on. Anything else thrown is a bug and answers INTERNAL without detail. */
+/**
+ * A failure the caller can act on. Anything else thrown is a bug and answers INTERNAL without detail.
+ * Messages and details often quote what the client sent, so credentials in them are redacted.
+ */
 export class KeyledgerError extends Error {
   override readonly name = 'KeyledgerError';
+  readonly details?: ErrorDetails;
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details?: ErrorDetails,
+    details?: ErrorDetails,
   ) {
-    super(message);
+    super(redactCredentials(message));
+    if (details !== undefined) {
+      const json = JSON.stringify(details);
+      const redacted = redactCredentials(json);
+      this.details = redacted === json ? details : (JSON.parse(redacted) as ErrorDetails);
+    }
   }
 
   get status(): number {

@@ -8,6 +8,7 @@ import {
   type ErrorDetails,
 } from '../errors.js';
 import type { Context } from './context.js';
+import { redactCredentials } from '../redact-credentials.js';
 
 export interface KeyledgerErrorData {
   keyledgerCode: ErrorCode;
@@ -49,7 +50,8 @@ const t = initTRPC.context<Context>().create({
       data: {
         code: shape.data.code,
         httpStatus: domain.status,
-        path: shape.data.path,
+        // The procedure path is the client's own text when no procedure matched it.
+        path: shape.data.path === undefined ? undefined : redactCredentials(shape.data.path),
         keyledgerCode: domain.code,
         details: domain.details,
         requestId: ctx?.meta.requestId,
