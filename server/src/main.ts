@@ -6,6 +6,8 @@ import { configFromEnv } from './config.js';
 
 /** `npm start`: one process serving the API and the dashboard, with an embedded SQLite database. */
 async function main(): Promise<void> {
+  // The database, its WAL and the pepper hold password and key hashes: no one but this user reads them.
+  process.umask(0o077);
   const here = dirname(fileURLToPath(import.meta.url));
   const config = configFromEnv(process.env, join(here, '..', '..', 'dashboard', 'build'));
   const app = await createApp(config);

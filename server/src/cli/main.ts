@@ -32,6 +32,8 @@ The database is DATABASE_PATH (default ./data/keyledger.db).`;
 const out = (value: unknown) => process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 
 async function run(argv: string[]): Promise<number> {
+  // Whatever this creates (a database, a pepper, a backup) holds hashes: private to this user.
+  process.umask(0o077);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
