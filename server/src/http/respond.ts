@@ -25,6 +25,8 @@ export function sendError(
   headers: Record<string, string> = {},
 ): void {
   const extra: Record<string, string> = { ...headers };
+  // RFC 6750: a 401 names the scheme it wants, so clients know to send a bearer credential.
+  if (error.status === 401) extra['WWW-Authenticate'] = 'Bearer realm="keyledger"';
   if (typeof error.details?.retry_after === 'number')
     extra['Retry-After'] = String(error.details.retry_after);
   const body: { code: string; message: string; details?: unknown } = {

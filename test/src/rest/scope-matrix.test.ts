@@ -158,6 +158,7 @@ describe('scope matrix: every key scope against every protected route', () => {
       expect(res.status, res.text).toBe(401);
       expect(errorShapeProblem(res.body)).toBeNull();
       expect(res.body).toMatchObject({ error: { code: 'INVALID_API_KEY' } });
+      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="keyledger"');
       if (reason) expect(res.body).toMatchObject({ error: { details: { reason } } });
     });
 

@@ -67,6 +67,9 @@ const rateLimitHeaders = {
   'X-RateLimit-Remaining': z.string().meta({ example: '998' }),
   'X-RateLimit-Reset': z.string().meta({ description: 'Unix seconds', example: '1767225600' }),
 };
+const optional = (headers: Record<string, z.ZodType>) =>
+  Object.fromEntries(Object.entries(headers).map(([name, schema]) => [name, schema.optional()]));
+const wwwAuthenticateHeader = z.string().meta({ example: 'Bearer realm="keyledger"' });
 const idempotencyKeyHeader = z
   .string()
   .min(1)
@@ -111,8 +114,8 @@ function errorResponses(route: RestRoute): ZodOpenApiResponsesObject {
   for (const [status, codes] of byStatus) {
     const headers: Record<string, z.ZodType> = { 'X-Request-Id': requestIdHeader };
     if (status === 429 || status === 503) headers['Retry-After'] = retryAfterHeader;
-    if (route.rateLimitHeaders && (status === 429 || status === 403))
-      Object.assign(headers, rateLimitHeaders);
+    if (status === 401) headers['WWW-Authenticate'] = wwwAuthenticateHeader;
+    if (route.rateLimitHeaders && status === 429) Object.assign(headers, rateLimitHeaders);
     responses[`${status}` as `4${string}`] = {
       description: codes.join(', '),
       headers: z.object(headers),
@@ -131,7 +134,10 @@ function operation(route: RestRoute): ZodOpenApiOperationObject {
   const mutation = route.method !== 'GET';
   const header = mutation ? z.object({ 'Idempotency-Key': idempotencyKeyHeader }) : undefined;
   const successHeaders: Record<string, z.ZodType> = { 'X-Request-Id': requestIdHeader };
-  if (route.rateLimitHeaders) Object.assign(successHeaders, rateLimitHeaders);
+  if (route.rateLimitHeaders) {
+    // The knowledge API answers only a key it verified; /api-keys/verify also answers for unknown keys.
+    Object.assign(successHeaders, route.auth === 'api_key' ? rateLimitHeaders : optional(rateLimitHeaders));
+  }
   const mediaTypes = route.mediaTypes ?? ['application/json'];
   const example = route.examples?.response;
 

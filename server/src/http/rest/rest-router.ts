@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { KeyledgerError, toKeyledgerError } from '../../errors.js';
+import { redactCredentials } from '../../redact-credentials.js';
 import type { Services } from '../../services.js';
 import type { Context } from '../../trpc/context.js';
 import { domainErrorOf, issuesOf } from '../../trpc/init.js';
@@ -189,7 +190,10 @@ export function restApi({ services, logger, contextOf }: RestApiOptions) {
     } catch (error) {
       const domain = error instanceof TRPCError ? domainErrorOf(error) : toKeyledgerError(error);
       if (domain.code === 'INTERNAL') {
-        logger.error({ request_id: ctx.meta.requestId, err: (error as Error).message }, 'unhandled error');
+        logger.error(
+          { request_id: ctx.meta.requestId, err: redactCredentials(String((error as Error).message)) },
+          'unhandled error',
+        );
       }
       if (!res.headersSent) sendError(res, domain, ctx.responseHeaders);
       else res.destroy();
