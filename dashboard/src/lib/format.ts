@@ -84,5 +84,7 @@ export function toDateTimeLocal(iso: string): string {
 export function fromDateTimeLocal(value: string): string | null {
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/.test(value)) return null;
   const d = new Date(`${value}Z`);
-  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+  // Date rolls 30 February over into March; a time that does not exist is not a time.
+  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 16) !== value.slice(0, 16)) return null;
+  return d.toISOString();
 }

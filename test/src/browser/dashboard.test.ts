@@ -58,7 +58,7 @@ describe('dashboard in a browser', () => {
   let firstKeyId = '';
 
   beforeAll(async () => {
-    ensureDashboardBuild();
+    await ensureDashboardBuild();
     server = await startDashboardServer();
     browser = await launchChromium();
     ({ context, watch } = await newWatchedContext(browser));
@@ -307,7 +307,7 @@ describe('dashboard without JavaScript', () => {
   let page: Page;
 
   beforeAll(async () => {
-    ensureDashboardBuild();
+    await ensureDashboardBuild();
     server = await startDashboardServer();
     browser = await launchChromium();
     const { context } = await newWatchedContext(browser, { javaScriptEnabled: false });
@@ -372,6 +372,16 @@ describe('dashboard without JavaScript', () => {
     await page.goto(`${server.url}/keys`);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${server.url}/sign-in`);
+
+    await page.goto(`${server.url}/sign-up`);
+    await page.getByLabel('Username').fill('grace');
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('Repeat the password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    expect(await page.locator('#username-error').textContent()).toMatch(/taken/);
+    expect(await page.getByLabel('Username').inputValue()).toBe('grace');
+
+    await page.goto(`${server.url}/sign-in`);
     await page.getByLabel('Username').fill('grace');
     await page.getByLabel('Password').fill('wrong password');
     await page.getByRole('button', { name: 'Sign in' }).click();

@@ -1,5 +1,6 @@
 import { configFromEnv, createApp, createLogger, type App } from '@keyledger/server';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -25,7 +26,32 @@ function newestSource(dir: string): number {
  * builds it first; a run on its own builds it here when it is missing or older than its sources, so a
  * stale build never passes for the current code.
  */
-export function ensureDashboardBuild(): void {
+export async function ensureDashboardBuild(): Promise<void> {
+  if (isBuildFresh()) return;
+  // Test files run in parallel processes: one builds, the others wait for it and then use its build.
+  const lock = join(
+    tmpdir(),
+    `keyledger-dashboard-build-${createHash('sha256').update(repoRoot).digest('hex').slice(0, 12)}`,
+  );
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A lock older than any build is one a killed run left behind.
+      const held = statSync(lock, { throwIfNoEntry: false });
+      if (held && Date.now() - held.mtimeMs > 300_000) rmSync(lock, { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  try {
+    if (!isBuildFresh()) buildDashboard();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function isBuildFresh(): boolean {
   const handler = join(dashboardBuild, 'handler.js');
   const sources = Math.max(
     newestSource(join(dashboardDir, 'src')),
@@ -33,7 +59,11 @@ export function ensureDashboardBuild(): void {
     statSync(join(dashboardDir, 'svelte.config.js')).mtimeMs,
     statSync(join(dashboardDir, 'keyledger-adapter.js')).mtimeMs,
   );
-  if (existsSync(handler) && statSync(handler).mtimeMs >= sources) return;
+  return existsSync(handler) && statSync(handler).mtimeMs >= sources;
+}
+
+function buildDashboard(): void {
+  const handler = join(dashboardBuild, 'handler.js');
   const built = spawnSync('node', ['scripts/pnpm.mjs', '--filter', '@keyledger/dashboard', 'run', 'build'], {
     cwd: repoRoot,
     encoding: 'utf8',
