@@ -7,7 +7,8 @@ export const RANDOM_LENGTH = 43;
 export const CHECKSUM_LENGTH = 6;
 /** How much of the random part `key_prefix` shows, for telling keys apart in lists. */
 const DISPLAY_CHARS = 6;
-const KEY_PATTERN = /^([a-z][a-z0-9]{1,9})_([0-9A-Za-z]{43})([0-9A-Za-z]{6})$/;
+/** The longest prefix a key may have (and `KEYLEDGER_KEY_PREFIX` allows): 2–10 characters. */
+const MAX_PREFIX_LENGTH = 10;
 
 export type RandomBytes = (size: number) => Buffer;
 
@@ -51,10 +52,28 @@ export function generateKey(prefix: string, random: RandomBytes = randomBytes): 
   };
 }
 
-/** True when `key` has the shape of a Keyledger key and its checksum holds. Does no lookup. */
+const isLowerOrDigit = (c: number) => (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+const isBase62 = (c: number) => isLowerOrDigit(c) || (c >= 65 && c <= 90);
+
+/**
+ * True when `key` has the shape of a Keyledger key, `^[a-z][a-z0-9]{1,9}_[0-9A-Za-z]{49}$`, and its
+ * checksum holds. Does no lookup. Checked by character codes rather than a regular expression: this
+ * runs on every verification, and the match array and substrings cost more than the CRC.
+ */
 export function isWellFormedKey(key: string): boolean {
-  if (key.length > 64) return false;
-  const match = KEY_PATTERN.exec(key);
-  if (!match) return false;
-  return base62Checksum(match[2] as string) === match[3];
+  const length = key.length;
+  // The random part and checksum never contain `_`, so the separator's place follows from the length.
+  const separator = length - RANDOM_LENGTH - CHECKSUM_LENGTH - 1;
+  if (separator < 2 || separator > MAX_PREFIX_LENGTH || key.charCodeAt(separator) !== 95) return false;
+  const first = key.charCodeAt(0);
+  if (first < 97 || first > 122) return false;
+  for (let i = 1; i < separator; i++) if (!isLowerOrDigit(key.charCodeAt(i))) return false;
+  for (let i = separator + 1; i < length; i++) if (!isBase62(key.charCodeAt(i))) return false;
+  // Compares the checksum a digit at a time, last first, without building its string.
+  let n = crc32(key.slice(separator + 1, separator + 1 + RANDOM_LENGTH));
+  for (let i = length - 1; i >= length - CHECKSUM_LENGTH; i--) {
+    if (key.charCodeAt(i) !== BASE62.charCodeAt(n % 62)) return false;
+    n = Math.floor(n / 62);
+  }
+  return true;
 }
