@@ -13,7 +13,7 @@ export { ERROR_CODES, KeyledgerError, httpStatusOf } from './errors.js';
 export type { ErrorCode, ErrorDetails } from './errors.js';
 export type { DashboardBridge } from './http/dashboard.js';
 export type { SignedInUser, RequestMeta } from './request-meta.js';
-export { restRoutes } from './http/rest/routes.js';
+export { restRoutes, mountedRoutes } from './http/rest/routes.js';
 export type { RestRoute } from './http/rest/routes.js';
 export { isWellFormedKey, generateKey } from './keys/key-format.js';
 export { SCOPES, ENDPOINT_OPERATIONS } from './keys/scopes.js';

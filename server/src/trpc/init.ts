@@ -18,7 +18,14 @@ export interface KeyledgerErrorData {
 
 /** Zod issues as `{ path, message }`, with dotted paths a form can put beside its fields. */
 export const issuesOf = (error: ZodError) =>
-  error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
+  error.issues.flatMap((i) => {
+    const at = (path: PropertyKey[]) => path.map(String).join('.') || '(body)';
+    // One issue per unknown field, named by its path, so a client can point at each.
+    if (i.code === 'unrecognized_keys') {
+      return i.keys.map((k) => ({ path: at([...i.path, k]), message: 'unknown field' }));
+    }
+    return [{ path: at(i.path), message: i.message }];
+  });
 
 /** The one place an error becomes what a client sees: a domain code, a message, never a stack. */
 export function domainErrorOf(error: TRPCError): KeyledgerError {

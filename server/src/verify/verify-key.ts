@@ -92,9 +92,14 @@ export function keyVerifier(deps: VerifierDeps) {
     if (key.revoked) return { code: 'REVOKED', rate: null };
     if (key.graceUntil !== null && key.graceUntil <= now) return { code: 'NOT_FOUND', rate: null };
     if (key.expiresAt !== null && key.expiresAt <= now) return { code: 'EXPIRED', rate: null };
-    if (req.scope && !satisfiesScope(key.scope, req.scope)) return { code: 'INSUFFICIENT_SCOPE', rate: null };
+    // A refused scope does not use up the limit, but the caller still learns where the key stands.
+    const scopeRefused = () => ({
+      code: 'INSUFFICIENT_SCOPE' as const,
+      rate: keyLimiter.peek(key.keyId, key.rateLimit, key.rateWindow),
+    });
+    if (req.scope && !satisfiesScope(key.scope, req.scope)) return scopeRefused();
     const operation = req.endpoint === undefined ? undefined : ENDPOINT_OPERATIONS[req.endpoint];
-    if (operation && !allows(key.scope, operation)) return { code: 'INSUFFICIENT_SCOPE', rate: null };
+    if (operation && !allows(key.scope, operation)) return scopeRefused();
     const rate = keyLimiter.consume(key.keyId, key.rateLimit, key.rateWindow);
     return { code: rate.allowed ? 'VALID' : 'RATE_LIMITED', rate };
   };

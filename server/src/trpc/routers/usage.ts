@@ -6,6 +6,8 @@ export const usageRouter = router({
     .input(keyUsageInput)
     .output(keyUsageOutput)
     .query(({ ctx, input }) => {
+      // Uses wait up to a few milliseconds in the group-commit buffer; a read right after a call sees them.
+      ctx.services.store.flush();
       const key = ctx.services.keys.assertOwned(ctx.user, input.key_id);
       return ctx.services.usage.forKey(key.key_id, input.days, key.last_used);
     }),
@@ -13,5 +15,8 @@ export const usageRouter = router({
   overview: authedProcedure
     .input(overviewInput)
     .output(overviewOutput)
-    .query(({ ctx, input }) => ctx.services.usage.overview(ctx.user.user_id, input.days)),
+    .query(({ ctx, input }) => {
+      ctx.services.store.flush();
+      return ctx.services.usage.overview(ctx.user.user_id, input.days);
+    }),
 });
