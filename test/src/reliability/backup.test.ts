@@ -1,8 +1,8 @@
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeDir, runCli, startChildServer, tempDir, type ChildServer } from './support/child-server.js';
-import { checkLog, integrityCheck } from './support/database-checks.js';
+import { checkLog, databaseFiles, findSecrets, integrityCheck } from './support/database-checks.js';
 import { checkLedger } from './support/durability.js';
 import { newLedger, signUp, startMixedLoad, verifyOnce, type Ledger } from './support/key-load.js';
 
@@ -49,6 +49,9 @@ describe('online backup through the CLI', () => {
     expect(ledger.verifications.length).toBeGreaterThan(before.verifications.length);
 
     expect(integrityCheck(backupPath)).toBe('ok');
+    ledger.secrets.add(token).add('backup-test-passphrase');
+    const logs = readFileSync(join(dir, 'live.log'), 'utf8');
+    expect(findSecrets(ledger.secrets, [...databaseFiles(databasePath), backupPath], { logs })).toEqual([]);
     const checks = await checkLog(backupPath);
     expect(checks.replay).toMatchObject({ code: 0, differences: [] });
     expect(checks.chain).toMatchObject({ code: 0, ok: true });

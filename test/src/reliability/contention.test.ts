@@ -9,7 +9,7 @@ import {
   tempDir,
   type ChildServer,
 } from './support/child-server.js';
-import { checkLog, integrityCheck } from './support/database-checks.js';
+import { checkLog, databaseFiles, findSecrets, integrityCheck } from './support/database-checks.js';
 import { checkLedger } from './support/durability.js';
 import { newLedger, signUp, startMixedLoad, verifyOnce } from './support/key-load.js';
 
@@ -61,6 +61,8 @@ describe('two server processes and the CLI on one database', () => {
 
     const logs = readFileSync(logA, 'utf8') + readFileSync(logB, 'utf8');
     expect(logs).not.toMatch(/SQLITE_BUSY|unhandled error|usage flush failed|"level":50/);
+    ledger.secrets.add(token).add('contention-test-passphrase');
+    expect(findSecrets(ledger.secrets, databaseFiles(databasePath), { logs })).toEqual([]);
     const checks = await checkLog(databasePath);
     expect(checks.replay).toMatchObject({ code: 0, differences: [] });
     expect(checks.chain).toMatchObject({ code: 0, ok: true });
