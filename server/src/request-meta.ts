@@ -8,6 +8,11 @@ export interface RequestMeta {
   userAgent: string | null;
   /** The Idempotency-Key header as the client sent it. */
   idempotencyKey: string | null;
+  /**
+   * The first X-Forwarded-For address, when it is a valid IP. Only verification uses it, and only for a
+   * signed-in service checking keys on its callers' behalf (see routers/verify.ts).
+   */
+  forwardedFor?: string | null;
 }
 
 export interface SignedInUser {

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { RequestMeta } from '../request-meta.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -20,6 +21,11 @@ export function clientIp(req: IncomingMessage, trustProxy: boolean): string | nu
   return req.socket.remoteAddress ?? null;
 }
 
+function firstForwardedAddress(req: IncomingMessage): string | null {
+  const first = header(req, 'x-forwarded-for')?.split(',')[0]?.trim();
+  return first && isIP(first) ? first : null;
+}
+
 export function requestMeta(req: IncomingMessage, trustProxy: boolean): RequestMeta {
   const given = header(req, 'x-request-id');
   const idem = header(req, 'idempotency-key');
@@ -28,6 +34,7 @@ export function requestMeta(req: IncomingMessage, trustProxy: boolean): RequestM
     ip: clientIp(req, trustProxy),
     userAgent: header(req, 'user-agent')?.slice(0, 500) ?? null,
     idempotencyKey: idem && IDEMPOTENCY_KEY.test(idem) ? idem : null,
+    forwardedFor: firstForwardedAddress(req),
   };
 }
 

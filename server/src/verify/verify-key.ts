@@ -13,6 +13,8 @@ export interface VerifyRequest {
   endpoint?: string;
   scope?: KeyScope;
   ip: string | null;
+  /** The signed-in account asking, when a service verifies on its callers' behalf. */
+  callerAccount?: string | null;
   userAgent: string | null;
   requestId?: string | null;
 }
@@ -28,6 +30,9 @@ export interface FailedVerificationLimit {
   limit: number;
   windowSeconds: number;
 }
+
+/** A signed-in service verifies for many callers: its account may fail this many times more. */
+const ACCOUNT_FAILURE_FACTOR = 10;
 
 export interface VerifierDeps {
   store: EventStore;
@@ -78,9 +83,18 @@ export function keyVerifier(deps: VerifierDeps) {
     rate,
   });
 
+  const accountLimit = failedLimit.limit * ACCOUNT_FAILURE_FACTOR;
+
   /** Failed verifications count against the caller's address, so keys cannot be probed at full speed. */
-  const fail = (code: VerifyCode, ipId: string | null, key: CachedKey | null, rate: RateDecision | null) => {
+  const fail = (
+    code: VerifyCode,
+    ipId: string | null,
+    accountId: string | null,
+    key: CachedKey | null,
+    rate: RateDecision | null,
+  ) => {
     if (ipId !== null) ipLimiter.consume(ipId, failedLimit.limit, failedLimit.windowSeconds);
+    if (accountId !== null) ipLimiter.consume(accountId, accountLimit, failedLimit.windowSeconds);
     return answer(code, key, rate);
   };
 
@@ -110,9 +124,14 @@ export function keyVerifier(deps: VerifierDeps) {
       const ipState = ipLimiter.peek(ipId, failedLimit.limit, failedLimit.windowSeconds);
       if (!ipState.allowed) return answer('RATE_LIMITED', null, ipState);
     }
-    if (!isWellFormedKey(req.key)) return fail('MALFORMED', ipId, null, null);
+    const accountId = req.callerAccount ? `account:${req.callerAccount}` : null;
+    if (accountId !== null) {
+      const accountState = ipLimiter.peek(accountId, accountLimit, failedLimit.windowSeconds);
+      if (!accountState.allowed) return answer('RATE_LIMITED', null, accountState);
+    }
+    if (!isWellFormedKey(req.key)) return fail('MALFORMED', ipId, accountId, null, null);
     const key = lookup(hash(req.key));
-    if (!key) return fail('NOT_FOUND', ipId, null, null);
+    if (!key) return fail('NOT_FOUND', ipId, accountId, null, null);
 
     const now = clock();
     const { code, rate } = decide(req, key, now);
@@ -133,7 +152,7 @@ export function keyVerifier(deps: VerifierDeps) {
     if (code === 'VALID' || code === 'RATE_LIMITED' || code === 'INSUFFICIENT_SCOPE') {
       return answer(code, key, rate);
     }
-    return fail(code, ipId, code === 'NOT_FOUND' ? null : key, rate);
+    return fail(code, ipId, accountId, code === 'NOT_FOUND' ? null : key, rate);
   };
 }
 export type KeyVerifier = ReturnType<typeof keyVerifier>;

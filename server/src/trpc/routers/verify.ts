@@ -3,16 +3,23 @@ import { rateLimitHeaders } from '../../http/rate-limit-headers.js';
 import { publicProcedure, router } from '../init.js';
 
 export const verifyRouter = router({
-  /** The key in the body is the credential; no access token is needed. */
+  /**
+   * The key in the body is the credential; no access token is needed. A service that checks its own
+   * callers' keys (the SDK middleware) signs in and sends X-Forwarded-For: failed verifications are then
+   * counted per caller address, so one prober cannot get the whole service throttled, and per service
+   * account, at a higher limit, so a forged address buys nothing.
+   */
   key: publicProcedure
     .input(verifyKeyInput)
     .output(verifyKeyOutput)
     .mutation(({ ctx, input }) => {
+      const onBehalfOf = ctx.user ? (ctx.meta.forwardedFor ?? null) : null;
       const result = ctx.services.verifyKey({
         key: input.key,
         endpoint: input.endpoint,
         scope: input.scope,
-        ip: ctx.meta.ip,
+        ip: onBehalfOf ?? ctx.meta.ip,
+        callerAccount: ctx.user?.user_id ?? null,
         userAgent: ctx.meta.userAgent,
         requestId: ctx.meta.requestId,
       });
