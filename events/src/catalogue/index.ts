@@ -45,6 +45,12 @@ export const isEventType = (type: string): type is EventType => Object.hasOwn(ev
 export const isKeyLifecycleEventType = (type: string): type is KeyLifecycleEventType =>
   Object.hasOwn(keyLifecycleEvents, type);
 export const isUserEventType = (type: string): type is UserEventType => Object.hasOwn(userEvents, type);
+/** Narrows a new or recorded event, not only its type. */
+export const isKeyLifecycleEvent = <E extends { type: string }>(
+  e: E,
+): e is Extract<E, { type: KeyLifecycleEventType }> => isKeyLifecycleEventType(e.type);
+export const isUserEvent = <E extends { type: string }>(e: E): e is Extract<E, { type: UserEventType }> =>
+  isUserEventType(e.type);
 
 export { defineEvent, upcast } from './define-event.js';
 export type { EventDefinition, EvolveContext } from './define-event.js';

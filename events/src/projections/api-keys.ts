@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import { applyUsage, keyLifecycleEvents, type KeyState } from '../catalogue/index.js';
-import type { RecordedEventOf } from '../store/recorded-event.js';
+import { keyLifecycleEvents, type KeyState } from '../catalogue/index.js';
+import type { ProjectedEventOf } from '../store/recorded-event.js';
 import type { KeyLifecycleEventType } from '../catalogue/index.js';
 
 /** A row of `api_keys`: the key's state plus the positions that make re-applying an event a no-op. */
@@ -40,6 +40,14 @@ export function keyStateFromRow(row: ApiKeyRow): KeyState {
   return { ...rest, metadata: metadata === null ? null : (JSON.parse(metadata) as Record<string, unknown>) };
 }
 
+type Use = ProjectedEventOf<'key.used'>;
+const lastOf = (uses: Use[]): Use => uses[uses.length - 1] as Use;
+const lastUsedOf = (uses: Use[]): number => {
+  let last = lastOf(uses).recorded_at;
+  for (const u of uses) if (u.recorded_at > last) last = u.recorded_at;
+  return last;
+};
+
 /** Keeps `api_keys` equal to the fold of every key's lifecycle and usage events, with the catalogue's `evolve`. */
 export function apiKeysProjection(db: Database, table: string) {
   const select = db.prepare(`SELECT * FROM ${table} WHERE key_id = ?`);
@@ -50,6 +58,17 @@ export function apiKeysProjection(db: Database, table: string) {
        .join(', ')}`,
   );
 
+  // The SQL twin of the catalogue's applyUsage (which the as-of fold uses; the as-of tests hold the two
+  // equal): a narrow update, because it runs for every busy key in every group commit. The first form
+  // applies a run only if none of it was applied before, which live is always so.
+  const addNewUses = db.prepare<[number, number, number, string, number]>(
+    `UPDATE ${table} SET usage_count = usage_count + ?, last_used = max(coalesce(last_used, 0), ?),
+       last_usage_position = ? WHERE key_id = ? AND last_usage_position < ?`,
+  );
+  const usagePosition = db
+    .prepare<[string], number>(`SELECT last_usage_position FROM ${table} WHERE key_id = ?`)
+    .pluck();
+
   const write = (state: KeyState, lastPosition: number, lastUsagePosition: number) =>
     upsert.run({
       ...state,
@@ -59,7 +78,7 @@ export function apiKeysProjection(db: Database, table: string) {
     });
 
   return {
-    apply(event: RecordedEventOf<KeyLifecycleEventType>): void {
+    apply(event: ProjectedEventOf<KeyLifecycleEventType>): void {
       const row = select.get(event.data.key_id) as ApiKeyRow | undefined;
       if (row && row.last_position >= event.position) return;
       const definition = keyLifecycleEvents[event.type];
@@ -76,18 +95,23 @@ export function apiKeysProjection(db: Database, table: string) {
     },
 
     /**
-     * Applies a run of one key's uses, all after `lastUsagePosition` of the row, in one write.
-     * Returns the uses that were new, so the usage tables count each event once.
+     * Applies a run of one key's uses, in position order, in one write, skipping those applied before.
+     * Returns the uses that were new, so that the usage tables count each event once.
      */
-    applyUsage(keyId: string, uses: RecordedEventOf<'key.used'>[]): RecordedEventOf<'key.used'>[] {
-      const row = select.get(keyId) as ApiKeyRow | undefined;
-      if (!row) return [];
-      const fresh = uses.filter((u) => u.position > row.last_usage_position);
-      const last = fresh.at(-1);
-      if (!last) return [];
-      let lastUsed = 0;
-      for (const u of fresh) if (u.recorded_at > lastUsed) lastUsed = u.recorded_at;
-      write(applyUsage(keyStateFromRow(row), fresh.length, lastUsed), row.last_position, last.position);
+    applyUsage(keyId: string, uses: ProjectedEventOf<'key.used'>[]): ProjectedEventOf<'key.used'>[] {
+      const first = uses[0];
+      if (!first) return [];
+      if (
+        addNewUses.run(uses.length, lastUsedOf(uses), lastOf(uses).position, keyId, first.position).changes
+      ) {
+        return uses;
+      }
+      // No row for the key, or some of the run applied already (a replay over filled tables).
+      const applied = usagePosition.get(keyId);
+      if (applied === undefined) return [];
+      const fresh = uses.filter((u) => u.position > applied);
+      if (fresh.length === 0) return [];
+      addNewUses.run(fresh.length, lastUsedOf(fresh), lastOf(fresh).position, keyId, applied + 1);
       return fresh;
     },
   };

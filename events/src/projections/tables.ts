@@ -15,21 +15,29 @@ export const LIVE_TABLES: ProjectionTables = {
   usageRollups: 'key_usage_rollups',
 };
 
-export const tablesWithPrefix = (prefix: string): ProjectionTables => ({
-  apiKeys: `${prefix}api_keys`,
-  users: `${prefix}users`,
-  usageLogs: `${prefix}key_usage_logs`,
-  usageRollups: `${prefix}key_usage_rollups`,
-});
+/** Fresh tables for a replay, under a prefix, optionally in another schema (`temp` for a check). */
+export const replayTables = (prefix: string, schema = 'main'): ProjectionTables => {
+  if (!/^[a-z_]+_$/.test(prefix) || !/^[a-z]+$/.test(schema)) throw new Error('not a replay table prefix');
+  return {
+    apiKeys: `${schema}.${prefix}api_keys`,
+    users: `${schema}.${prefix}users`,
+    usageLogs: `${schema}.${prefix}key_usage_logs`,
+    usageRollups: `${schema}.${prefix}key_usage_rollups`,
+  };
+};
 
 /** Primary-key columns per table, for naming the rows a replay check finds different. */
 export const PRIMARY_KEYS: Record<keyof ProjectionTables, string[]> = {
   apiKeys: ['key_id'],
   users: ['user_id'],
   usageLogs: ['id'],
-  usageRollups: ['key_id', 'granularity', 'bucket_start', 'endpoint'],
+  usageRollups: ['granularity', 'bucket_start', 'key_id', 'endpoint'],
 };
 
+/**
+ * Creates the tables without their secondary indexes: a replay fills them faster without, and the
+ * projections themselves only look rows up by primary key. `createProjectionIndexes` adds them.
+ */
 export function createProjectionTables(db: Database, t: ProjectionTables): void {
   // The brief's api_keys columns, plus what regeneration, revocation and idempotent replays need.
   db.exec(`
@@ -57,7 +65,6 @@ export function createProjectionTables(db: Database, t: ProjectionTables): void 
       last_position INTEGER NOT NULL,
       last_usage_position INTEGER NOT NULL DEFAULT 0
     ) STRICT;
-    CREATE INDEX IF NOT EXISTS ${t.apiKeys}_by_user ON ${t.apiKeys} (user_id, created_at, key_id);
 
     CREATE TABLE IF NOT EXISTS ${t.users} (
       user_id TEXT PRIMARY KEY,
@@ -79,19 +86,35 @@ export function createProjectionTables(db: Database, t: ProjectionTables): void 
       success INTEGER NOT NULL,
       error_message TEXT
     ) STRICT;
-    CREATE INDEX IF NOT EXISTS ${t.usageLogs}_by_key_time ON ${t.usageLogs} (key_id, timestamp);
-    CREATE INDEX IF NOT EXISTS ${t.usageLogs}_by_time ON ${t.usageLogs} (timestamp);
 
+    -- Clustered by bucket first: a flush adds to the current hour's and day's rows, which then sit
+    -- together on a few pages instead of one page per key. Reads by key go through the index below,
+    -- which changes only when a bucket's row is first made, not on every increment.
     CREATE TABLE IF NOT EXISTS ${t.usageRollups} (
-      key_id TEXT NOT NULL,
       granularity TEXT NOT NULL, -- 'hour' or 'day', UTC
       bucket_start INTEGER NOT NULL,
+      key_id TEXT NOT NULL,
       endpoint TEXT NOT NULL,
       successes INTEGER NOT NULL,
       failures INTEGER NOT NULL,
       rate_limited INTEGER NOT NULL,
-      PRIMARY KEY (key_id, granularity, bucket_start, endpoint)
+      PRIMARY KEY (granularity, bucket_start, key_id, endpoint)
     ) STRICT, WITHOUT ROWID;
+  `);
+}
+
+/**
+ * The live tables' secondary indexes, for the server's queries. `key_usage_logs` has none on purpose:
+ * every use inserts a row there, and each index would add a B-tree insert to every use in a group
+ * commit. Its rows follow the log's order (id = position), which is also time order up to the flush
+ * interval, so retention pruning goes by id; a key's recent uses are read from its usage stream, which
+ * the log's (stream_id, stream_position) index already serves.
+ */
+export function createProjectionIndexes(db: Database): void {
+  const t = LIVE_TABLES;
+  db.exec(`
+    CREATE INDEX IF NOT EXISTS ${t.apiKeys}_by_user ON ${t.apiKeys} (user_id, created_at, key_id);
+    CREATE INDEX IF NOT EXISTS ${t.usageRollups}_by_key ON ${t.usageRollups} (key_id, granularity, bucket_start);
   `);
 }
 
@@ -100,22 +123,14 @@ export function dropProjectionTables(db: Database, t: ProjectionTables): void {
 }
 
 /**
- * Moves the tables filled under `prefix` into the live names. Indexes follow a renamed table under their
- * old names, so they are dropped and made again under the live names.
+ * Replaces the live tables with replayed ones in `main` (call inside a write transaction). A renamed
+ * table keeps its constraints' automatic indexes, renamed with it; the secondary indexes are built
+ * afterwards, in one pass over the filled tables.
  */
-export function swapInProjectionTables(db: Database, prefix: string): void {
-  if (!/^[a-z_]+_$/.test(prefix)) throw new Error(`not a projection table prefix: ${prefix}`);
-  const from = tablesWithPrefix(prefix);
+export function swapInProjectionTables(db: Database, replayed: ProjectionTables): void {
   dropProjectionTables(db, LIVE_TABLES);
   for (const key of Object.keys(LIVE_TABLES) as (keyof ProjectionTables)[]) {
-    db.exec(`ALTER TABLE ${from[key]} RENAME TO ${LIVE_TABLES[key]}`);
+    db.exec(`ALTER TABLE ${replayed[key]} RENAME TO ${LIVE_TABLES[key]}`);
   }
-  const stale = db
-    .prepare(
-      `SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND substr(name, 1, ?) = ?`,
-    )
-    .pluck()
-    .all(prefix.length, prefix) as string[];
-  for (const name of stale) db.exec(`DROP INDEX ${name}`);
-  createProjectionTables(db, LIVE_TABLES);
+  createProjectionIndexes(db);
 }

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { userEvents, type UserEventType, type UserState } from '../catalogue/index.js';
-import type { RecordedEventOf } from '../store/recorded-event.js';
+import type { ProjectedEventOf } from '../store/recorded-event.js';
 
 export interface UserRow extends UserState {
   last_position: number;
@@ -26,7 +26,7 @@ export function usersProjection(db: Database, table: string) {
   );
 
   return {
-    apply(event: RecordedEventOf<UserEventType>): void {
+    apply(event: ProjectedEventOf<UserEventType>): void {
       const userId = event.data.user_id;
       if (userId === null) return; // a failed sign-in for a username with no account
       const row = select.get(userId) as UserRow | undefined;

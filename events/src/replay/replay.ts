@@ -5,17 +5,19 @@ import {
   dropProjectionTables,
   LIVE_TABLES,
   PRIMARY_KEYS,
+  replayTables,
   swapInProjectionTables,
-  tablesWithPrefix,
   type ProjectionTables,
 } from '../projections/tables.js';
-import { EVENT_COLUMNS, toRecordedEvent, type EventRow } from '../store/recorded-event.js';
+import { rollUpDays } from '../projections/usage.js';
+import { PROJECTED_COLUMNS, toProjectedEvent, type ProjectedRow } from '../store/recorded-event.js';
 
 const REPLAY_PREFIX = 'replay_';
 
 export interface ReplayOptions {
   /** Uses recorded before this time are not kept as raw rows (the retention cut-off). */
   usageLogCutoff: number;
+  /** Events applied per transaction (default 20,000). */
   batchSize?: number;
   onProgress?: (position: number) => void;
 }
@@ -35,32 +37,50 @@ export interface ReplayReport {
   differences: ProjectionDifference[];
 }
 
-/** Rebuilds every projection from position 0 into fresh tables, a batch per transaction. */
-function replayInto(db: Database, tables: ProjectionTables, options: ReplayOptions): number {
+interface Replay {
+  /** Applies every event after the last one applied, a batch per call of `inTransaction`. */
+  catchUp(inTransaction: (apply: () => void) => void): void;
+  /** Completes the tables once every event is applied; call in the transaction of the last catch-up. */
+  finish(): void;
+  readonly events: number;
+}
+
+/** Fills fresh `tables` from position 0 with the same projector the store runs live. */
+function startReplay(db: Database, tables: ProjectionTables, options: ReplayOptions): Replay {
   dropProjectionTables(db, tables);
   createProjectionTables(db, tables);
-  const projector = createProjector(db, tables, { usageLogCutoff: () => options.usageLogCutoff });
-  const batchSize = options.batchSize ?? 20_000;
-  const select = db.prepare(
-    `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
-  );
-  const applyBatch = db.transaction((rows: EventRow[]) => {
-    for (const row of rows) projector.apply(toRecordedEvent(row));
-    projector.finish();
+  const projector = createProjector(db, tables, {
+    usageLogCutoff: () => options.usageLogCutoff,
+    dailyRollups: false,
   });
+  const batchSize = options.batchSize ?? 20_000;
+  const select = db
+    .prepare<[number, number], ProjectedRow>(
+      `SELECT ${PROJECTED_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+    )
+    .raw();
   let after = 0;
-  let count = 0;
-  for (;;) {
-    // Read outside the write transaction so that a serving process is blocked only while a batch applies.
-    const rows = select.all(after, batchSize) as EventRow[];
-    const last = rows.at(-1);
-    if (!last) break;
-    applyBatch.immediate(rows);
-    after = last.position;
-    count += rows.length;
-    options.onProgress?.(after);
-  }
-  return count;
+  let events = 0;
+  return {
+    catchUp(inTransaction) {
+      for (let more = true; more;) {
+        inTransaction(() => {
+          const rows = select.all(after, batchSize);
+          const last = rows.at(-1);
+          more = last !== undefined;
+          if (!last) return;
+          projector.applyAll(rows.map(toProjectedEvent));
+          after = last[0];
+          events += rows.length;
+        });
+        if (more) options.onProgress?.(after);
+      }
+    },
+    finish: () => rollUpDays(db, tables),
+    get events() {
+      return events;
+    },
+  };
 }
 
 function compareTables(
@@ -69,14 +89,14 @@ function compareTables(
   live: string,
   replayed: string,
   where: string,
+  params: unknown[],
 ): ProjectionDifference[] {
   const keys = PRIMARY_KEYS[name];
   const cols = (db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(live) as string[]).join(', ');
   const diff = (a: string, b: string) =>
-    db.prepare(`SELECT ${cols} FROM ${a} ${where} EXCEPT SELECT ${cols} FROM ${b} ${where}`).all() as Record<
-      string,
-      unknown
-    >[];
+    db
+      .prepare(`SELECT ${cols} FROM ${a} ${where} EXCEPT SELECT ${cols} FROM ${b} ${where}`)
+      .all(...params, ...params) as Record<string, unknown>[];
   const keyOf = (row: Record<string, unknown>) => Object.fromEntries(keys.map((k) => [k, row[k]]));
   const id = (row: Record<string, unknown>) => JSON.stringify(keys.map((k) => row[k]));
   const onlyLive = new Map(diff(live, replayed).map((r) => [id(r), r]));
@@ -93,29 +113,55 @@ function compareTables(
   return out;
 }
 
-/** Replays the whole log into fresh tables and lists every row where the live projections differ. */
+/**
+ * Replays the whole log into fresh tables and lists every row where the live projections differ.
+ *
+ * The fresh tables are TEMP tables, private to this connection: writing them takes no lock on the
+ * database, so a check can run beside a serving process (even on a read-only connection). The last
+ * catch-up and the comparison share one read transaction, so both see the log and the live tables at
+ * the same instant and events appended meanwhile cannot show up as drift.
+ */
 export function checkProjections(db: Database, options: ReplayOptions): ReplayReport {
   const started = performance.now();
-  const tables = tablesWithPrefix(REPLAY_PREFIX);
+  const tables = replayTables(REPLAY_PREFIX, 'temp');
   try {
-    const events = replayInto(db, tables, options);
+    const replay = startReplay(db, tables, options);
+    replay.catchUp((apply) => db.transaction(apply).deferred());
     const differences: ProjectionDifference[] = [];
-    for (const name of Object.keys(LIVE_TABLES) as (keyof ProjectionTables)[]) {
-      // Raw usage rows past retention may be pruned at any moment; only rows inside it must agree.
-      const where = name === 'usageLogs' ? `WHERE timestamp >= ${Math.floor(options.usageLogCutoff)}` : '';
-      differences.push(...compareTables(db, name, LIVE_TABLES[name], tables[name], where));
-    }
-    return { events, seconds: (performance.now() - started) / 1000, differences };
+    db.transaction(() => {
+      replay.catchUp((apply) => apply());
+      replay.finish();
+      for (const name of Object.keys(LIVE_TABLES) as (keyof ProjectionTables)[]) {
+        // Raw usage rows past retention may be pruned at any moment; only rows inside it must agree.
+        const [where, params] =
+          name === 'usageLogs' ? ['WHERE timestamp >= ?', [options.usageLogCutoff]] : ['', []];
+        differences.push(...compareTables(db, name, LIVE_TABLES[name], tables[name], where, params));
+      }
+    }).deferred();
+    return { events: replay.events, seconds: (performance.now() - started) / 1000, differences };
   } finally {
     dropProjectionTables(db, tables);
   }
 }
 
-/** Replays the whole log into fresh tables and swaps them in for the live ones in one transaction. */
+/**
+ * Replays the whole log into fresh tables and swaps them in for the live ones. Batches commit one by
+ * one, so a serving process waits at most one batch for the write lock; the last catch-up and the swap
+ * share one transaction, so no event appended meanwhile is missing from the new tables.
+ */
 export function rebuildProjections(db: Database, options: ReplayOptions): ReplayReport {
   const started = performance.now();
-  const tables = tablesWithPrefix(REPLAY_PREFIX);
-  const events = replayInto(db, tables, options);
-  db.transaction(() => swapInProjectionTables(db, REPLAY_PREFIX)).immediate();
-  return { events, seconds: (performance.now() - started) / 1000, differences: [] };
+  const tables = replayTables(REPLAY_PREFIX);
+  try {
+    const replay = startReplay(db, tables, options);
+    replay.catchUp((apply) => db.transaction(apply).immediate());
+    db.transaction(() => {
+      replay.catchUp((apply) => apply());
+      replay.finish();
+      swapInProjectionTables(db, tables);
+    }).immediate();
+    return { events: replay.events, seconds: (performance.now() - started) / 1000, differences: [] };
+  } finally {
+    dropProjectionTables(db, tables);
+  }
 }

@@ -1,12 +1,15 @@
 import type { Database } from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
 import {
   eventCatalogue,
   eventMetadataSchema,
+  isKeyLifecycleEvent,
+  keyStreamId,
+  keyUsageStreamId,
   type EventMetadata,
   type NewEvent,
 } from '../catalogue/index.js';
-import { chainHash, GENESIS_HASH } from './chain.js';
+import { chainHashOf, GENESIS_HASH } from './chain.js';
+import { newEventId } from './event-id.js';
 import type { RecordedEvent } from './recorded-event.js';
 
 /** `no_stream` for a stream's first event, an exact version otherwise, `any` only where order is all that matters. */
@@ -25,16 +28,29 @@ export interface PendingEvent {
   recorded_at: number;
 }
 
+/** Past this many streams the version cache starts over, so that it cannot grow without bound. */
+const MAX_CACHED_STREAMS = 100_000;
+
 /** Prepared statements for writing to the log; one set per connection. */
 export function eventWriter(db: Database) {
-  const tail = db.prepare('SELECT hash FROM events ORDER BY position DESC LIMIT 1').pluck();
+  const tail = db
+    .prepare<[], [number, string]>('SELECT position, hash FROM events ORDER BY position DESC LIMIT 1')
+    .raw();
   const version = db
     .prepare<[string], number | null>('SELECT max(stream_position) FROM events WHERE stream_id = ?')
     .pluck();
-  const insert = db.prepare(
+  const insert = db.prepare<[string, number, string, string, number, string, string, number, string]>(
     `INSERT INTO events (stream_id, stream_position, event_id, type, schema_version, data, metadata, recorded_at, hash)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+
+  // Stream versions this connection has read or written. A group commit touches hundreds of usage
+  // streams, and a lookup each costs as much as an insert. The cache is trusted only while the log
+  // ends with the event this connection wrote last: a write by another connection, or a rollback of
+  // ours, changes the tail (position and hash, so a position reused after a rollback is caught too).
+  const versions = new Map<string, number>();
+  let lastPosition = -1;
+  let lastHash = '';
 
   return {
     streamVersion: (streamId: string): number => version.get(streamId) ?? 0,
@@ -43,51 +59,71 @@ export function eventWriter(db: Database) {
      * Writes events in order, chaining each hash to the one before. Must run inside a write
      * transaction: the tail and the stream versions it reads are only stable under the lock.
      */
-    write(pending: PendingEvent[], streamVersions: Map<string, number>): RecordedEvent[] {
-      let previous = (tail.get() as string | undefined) ?? GENESIS_HASH;
+    write(pending: readonly PendingEvent[]): RecordedEvent[] {
+      const [tailPosition, tailHash] = tail.get() ?? [0, GENESIS_HASH];
+      if (tailPosition !== lastPosition || tailHash !== lastHash || versions.size > MAX_CACHED_STREAMS) {
+        versions.clear();
+      }
+      let previous = tailHash;
+      let position = tailPosition;
       const written: RecordedEvent[] = [];
       for (const p of pending) {
-        let current = streamVersions.get(p.stream_id);
-        if (current === undefined) current = version.get(p.stream_id) ?? 0;
-        const row = {
-          stream_id: p.stream_id,
-          stream_position: current + 1,
-          event_id: randomUUID(),
-          type: p.type,
-          schema_version: p.schema_version,
-          data: JSON.stringify(p.data),
-          metadata: JSON.stringify(p.metadata),
-          recorded_at: p.recorded_at,
-        };
-        const hash = chainHash(previous, row);
-        const info = insert.run(
-          row.stream_id,
-          row.stream_position,
-          row.event_id,
-          row.type,
-          row.schema_version,
-          row.data,
-          row.metadata,
-          row.recorded_at,
-          hash,
+        const streamPosition = (versions.get(p.stream_id) ?? version.get(p.stream_id) ?? 0) + 1;
+        const eventId = newEventId();
+        const data = JSON.stringify(p.data);
+        const metadata = JSON.stringify(p.metadata);
+        const hash = chainHashOf(
+          previous,
+          p.stream_id,
+          streamPosition,
+          eventId,
+          p.type,
+          p.schema_version,
+          data,
+          metadata,
+          p.recorded_at,
         );
-        streamVersions.set(p.stream_id, row.stream_position);
+        position = Number(
+          insert.run(
+            p.stream_id,
+            streamPosition,
+            eventId,
+            p.type,
+            p.schema_version,
+            data,
+            metadata,
+            p.recorded_at,
+            hash,
+          ).lastInsertRowid,
+        );
+        versions.set(p.stream_id, streamPosition);
         previous = hash;
         written.push({
-          ...row,
-          position: Number(info.lastInsertRowid),
+          position,
+          stream_id: p.stream_id,
+          stream_position: streamPosition,
+          event_id: eventId,
+          type: p.type,
+          schema_version: p.schema_version,
           data: p.data,
           metadata: p.metadata,
+          recorded_at: p.recorded_at,
           hash,
         } as RecordedEvent);
       }
+      lastPosition = position;
+      lastHash = previous;
       return written;
     },
   };
 }
 export type EventWriter = ReturnType<typeof eventWriter>;
 
-/** Validates new events against the catalogue; the log only ever holds data its schemas accept. */
+/**
+ * Validates new events against the catalogue; the log only ever holds data its schemas accept. A key's
+ * events must sit in that key's streams: the as-of fold reads a key's stream by name, while the
+ * projection goes by the `key_id` in the data, and the two must agree.
+ */
 export function prepareEvents(
   streamId: string,
   events: NewEvent[],
@@ -97,11 +133,21 @@ export function prepareEvents(
   const meta = eventMetadataSchema.parse(metadata);
   return events.map((e) => {
     const definition = eventCatalogue[e.type];
+    const data = definition.schema.parse(e.data);
+    const keyStream =
+      e.type === 'key.used'
+        ? keyUsageStreamId(e.data.key_id)
+        : isKeyLifecycleEvent(e)
+          ? keyStreamId(e.data.key_id)
+          : null;
+    if (keyStream !== null && keyStream !== streamId) {
+      throw new Error(`${e.type} belongs in stream ${keyStream}, not ${streamId}`);
+    }
     return {
       stream_id: streamId,
       type: e.type,
       schema_version: definition.version,
-      data: definition.schema.parse(e.data),
+      data,
       metadata: meta,
       recorded_at: recordedAt,
     };

@@ -54,6 +54,8 @@ export interface ReadStreamOptions {
   toPosition?: number;
   /** Only events recorded at or before this time (ms). */
   toTime?: number;
+  /** Only the last this many of those (still in stream order): a key's recent uses, for example. */
+  last?: number;
 }
 
 /**
@@ -82,12 +84,8 @@ export function createEventStore(options: EventStoreOptions): EventStore {
       if (!checkExpectedVersion(expected, actual)) {
         return { ok: false, error: 'VERSION_CONFLICT', streamId, expected, actual };
       }
-      const written = writer.write(
-        prepareEvents(streamId, events, metadata, clock()),
-        new Map([[streamId, actual]]),
-      );
-      for (const e of written) projector.apply(e);
-      projector.finish();
+      const written = writer.write(prepareEvents(streamId, events, metadata, clock()));
+      projector.applyAll(written);
       return {
         ok: true,
         positions: written.map((e) => e.position),
@@ -100,10 +98,20 @@ export function createEventStore(options: EventStoreOptions): EventStore {
   const readStreamStmt = db.prepare(
     `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND position <= ? AND recorded_at <= ? ORDER BY stream_position`,
   );
+  const readStreamTailStmt = db.prepare(
+    `SELECT * FROM (SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND position <= ? AND recorded_at <= ?
+     ORDER BY stream_position DESC LIMIT ?) ORDER BY stream_position`,
+  );
   const readAllStmt = db.prepare(
     `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
   );
-  const pruneStmt = db.prepare('DELETE FROM key_usage_logs WHERE timestamp < ?');
+  // Rows are in id (log) order, and so in time order, except for uses recorded while the clock was set
+  // back: everything before the first row inside retention goes, and a straggler goes in a later prune.
+  const firstKept = db
+    .prepare<[number], number>('SELECT id FROM key_usage_logs WHERE timestamp >= ? ORDER BY id LIMIT 1')
+    .pluck();
+  const pruneBefore = db.prepare<[number]>('DELETE FROM key_usage_logs WHERE id < ?');
+  const pruneAll = db.prepare('DELETE FROM key_usage_logs');
 
   return {
     db,
@@ -133,10 +141,12 @@ export function createEventStore(options: EventStoreOptions): EventStore {
     streamVersion: (streamId: string): number => writer.streamVersion(streamId),
 
     readStream(streamId: string, opts: ReadStreamOptions = {}): RecordedEvent[] {
-      const rows = readStreamStmt.all(
-        streamId,
-        opts.toPosition ?? Number.MAX_SAFE_INTEGER,
-        opts.toTime ?? Number.MAX_SAFE_INTEGER,
+      const toPosition = opts.toPosition ?? Number.MAX_SAFE_INTEGER;
+      const toTime = opts.toTime ?? Number.MAX_SAFE_INTEGER;
+      const rows = (
+        opts.last === undefined
+          ? readStreamStmt.all(streamId, toPosition, toTime)
+          : readStreamTailStmt.all(streamId, toPosition, toTime, opts.last)
       ) as EventRow[];
       return rows.map(toRecordedEvent);
     },
@@ -152,15 +162,26 @@ export function createEventStore(options: EventStoreOptions): EventStore {
     usageStats: usage.stats,
     usageLogCutoff,
 
-    /** Deletes raw usage rows past the retention period; the rollups keep their counts. */
+    /**
+     * Deletes raw usage rows past the retention period; the rollups keep their counts. Buffered uses
+     * are not affected. Returns how many rows went.
+     */
     pruneUsageLogs(): number {
-      return pruneStmt.run(usageLogCutoff()).changes;
+      return db
+        .transaction(() => {
+          const keep = firstKept.get(usageLogCutoff());
+          return (keep === undefined ? pruneAll.run() : pruneBefore.run(keep)).changes;
+        })
+        .immediate();
     },
 
-    /** Drains the usage buffer and closes the database. */
+    /**
+     * Drains the usage buffer and closes the database. If the buffered uses cannot be written it throws
+     * and leaves the store open, so that nothing is dropped silently; calling it again retries.
+     */
     close(): void {
       if (!db.open) return;
-      usage.flush();
+      usage.close();
       db.close();
     },
   };

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { createProjectionTables, LIVE_TABLES } from '../projections/tables.js';
+import { createProjectionIndexes, createProjectionTables, LIVE_TABLES } from '../projections/tables.js';
 
 export function createEventLog(db: Database): void {
   db.exec(`
@@ -29,5 +29,6 @@ export function createSchema(db: Database): void {
   db.transaction(() => {
     createEventLog(db);
     createProjectionTables(db, LIVE_TABLES);
+    createProjectionIndexes(db);
   }).immediate();
 }
