@@ -43,8 +43,8 @@ const SECRET_QUERY_PARAMS = new Set(['key', 'api_key', 'apikey', 'token', 'acces
 const validationError = (message: string, path: string) =>
   new KeyledgerError('VALIDATION_FAILED', message, { issues: [{ path, message }] });
 
-function parseQuery(url: URL, schema: z.ZodObject | undefined): Record<string, unknown> {
-  for (const name of url.searchParams.keys()) {
+function parseQuery(search: URLSearchParams, schema: z.ZodObject | undefined): Record<string, unknown> {
+  for (const name of search.keys()) {
     if (SECRET_QUERY_PARAMS.has(name.toLowerCase())) {
       throw validationError(
         'credentials are not accepted in the query string; use the Authorization header',
@@ -52,7 +52,7 @@ function parseQuery(url: URL, schema: z.ZodObject | undefined): Record<string, u
       );
     }
   }
-  const raw = Object.fromEntries(url.searchParams);
+  const raw = Object.fromEntries(search);
   if (!schema) {
     const extra = Object.keys(raw)[0];
     if (extra !== undefined) throw validationError(`unknown query parameter ${extra}`, extra);
@@ -67,24 +67,44 @@ function parseQuery(url: URL, schema: z.ZodObject | undefined): Record<string, u
   return parsed.data;
 }
 
-/** Finds the route for a path and method; a literal path (`/api-keys/list`) wins over a template. */
-function matchRoute(routes: CompiledRoute[], method: string, path: string) {
-  const matching: { c: CompiledRoute; match: RegExpExecArray }[] = [];
+/** The query string's parameters; a URL is parsed only when there is a query string to read. */
+const searchParamsOf = (url: string): URLSearchParams =>
+  url.includes('?') ? new URL(url, 'http://localhost').searchParams : new URLSearchParams();
+
+/**
+ * The routes, looked up per request: literal paths by a map (most calls, and every hot one, are to a
+ * literal path), templates by their patterns.
+ */
+function routeIndex(routes: CompiledRoute[]) {
+  const literals = new Map<string, CompiledRoute[]>();
   for (const c of routes) {
+    if (c.names.length > 0) continue;
+    literals.set(c.route.path, [...(literals.get(c.route.path) ?? []), c]);
+  }
+  return { literals, templates: routes.filter((c) => c.names.length > 0) };
+}
+
+/** Finds the route for a path and method; a literal path (`/api-keys/list`) wins over a template. */
+function matchRoute(index: ReturnType<typeof routeIndex>, method: string, path: string) {
+  const literal = index.literals.get(path);
+  if (literal) {
+    const found = literal.find((c) => c.route.method === method);
+    if (found) return { route: found.route, params: {} as Record<string, string> };
+    return { allow: [...new Set(literal.map((c) => c.route.method))].join(', ') };
+  }
+  const matching: { c: CompiledRoute; match: RegExpExecArray }[] = [];
+  for (const c of index.templates) {
     const match = c.pattern.exec(path);
     if (match) matching.push({ c, match });
   }
   if (matching.length === 0) return null;
-  const literal = matching.filter((m) => m.c.names.length === 0);
-  const candidates = literal.length > 0 ? literal : matching;
-  const allow = [...new Set(candidates.map((m) => m.c.route.method))].join(', ');
-  const found = candidates.find((m) => m.c.route.method === method);
-  if (!found) return { allow };
+  const found = matching.find((m) => m.c.route.method === method);
+  if (!found) return { allow: [...new Set(matching.map((m) => m.c.route.method))].join(', ') };
   const params: Record<string, string> = {};
   found.c.names.forEach((name, i) => {
     params[name] = decodeURIComponent(found.match[i + 1] as string);
   });
-  return { allow, route: found.c.route, params };
+  return { route: found.c.route, params };
 }
 
 export interface RestApiOptions {
@@ -102,7 +122,7 @@ export interface RestApiOptions {
  */
 export function restApi({ services, logger, contextOf }: RestApiOptions) {
   const routes = mountedRoutes(services.config);
-  const compiled = routes.map(compile);
+  const index = routeIndex(routes.map(compile));
   const knowledge: KnowledgeBase | null = services.config.demoApi
     ? knowledgeBase(services.store.db, services.clock)
     : null;
@@ -133,7 +153,7 @@ export function restApi({ services, logger, contextOf }: RestApiOptions) {
   return async (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => {
     let matched: ReturnType<typeof matchRoute>;
     try {
-      matched = matchRoute(compiled, req.method ?? 'GET', path);
+      matched = matchRoute(index, req.method ?? 'GET', path);
     } catch {
       sendError(res, validationError('the path is not valid percent-encoding', 'path'));
       return true;
@@ -151,7 +171,7 @@ export function restApi({ services, logger, contextOf }: RestApiOptions) {
     // Only procedures take a user's token; an API key is never looked up as a session.
     const ctx = contextOf(req, 'call' in route ? bearerToken(req) : null);
     try {
-      const query = parseQuery(new URL(req.url ?? '/', 'http://localhost'), route.query);
+      const query = parseQuery(searchParamsOf(req.url ?? '/'), route.query);
       // Refused before the body is read: a call without a key costs nothing.
       const apiKey = route.auth === 'api_key' ? bearerToken(req) : null;
       if (route.auth === 'api_key' && !apiKey) {
@@ -170,7 +190,8 @@ export function restApi({ services, logger, contextOf }: RestApiOptions) {
         return true;
       }
       if ('call' in route) {
-        const result = await route.call(createCaller(ctx), { params, query, body: raw });
+        const input = { params, query, body: raw };
+        const result = route.direct ? route.direct(ctx, input) : await route.call(createCaller(ctx), input);
         sendJson(res, route.status, result, ctx.responseHeaders);
         return true;
       }

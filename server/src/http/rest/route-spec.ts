@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { KeyScope } from '../../api/schemas/index.js';
 import type { ErrorCode } from '../../errors.js';
 import type { Services } from '../../services.js';
+import type { Context } from '../../trpc/context.js';
 import type { AppCaller } from '../../trpc/router.js';
 import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import type { RateDecision } from '../../verify/rate-limiter.js';
@@ -54,6 +55,12 @@ export interface RouteSpec {
 export interface ProcedureRoute extends RouteSpec {
   auth: 'bearer' | 'none';
   call(caller: AppCaller, input: RestInput): Promise<unknown>;
+  /**
+   * The answer `call` gives, computed without the tRPC caller: for a route on the verification hot path,
+   * where the caller's middleware and output re-validation cost more than the work itself. It must
+   * behave exactly as `call` does (same input schema, errors, headers and body).
+   */
+  direct?(ctx: Context, input: RestInput): unknown;
 }
 
 /** The key a knowledge API call was made with, as verification found it. */

@@ -40,6 +40,7 @@ import {
   verifyExample,
 } from './examples.js';
 import type { ProcedureRoute, RestRoute } from './route-spec.js';
+import { verifyKeyRoute } from './verify-api-key.js';
 
 export type { RestRoute } from './route-spec.js';
 
@@ -195,6 +196,7 @@ export const managementRoutes: ProcedureRoute[] = [
     errors: ['VALIDATION_FAILED'],
     examples: { body: verifyExample, response: verificationExample },
     call: (c, { body }) => c.verify.key(body as z.input<typeof verifyKeyInput>),
+    direct: (ctx, { body }) => verifyKeyRoute(ctx, body),
   },
   {
     method: 'GET',

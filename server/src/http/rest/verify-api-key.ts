@@ -1,8 +1,10 @@
-import type { VerifyCode } from '../../api/schemas/index.js';
+import { verifyKeyInput, type VerifyCode, type VerifyKeyOutput } from '../../api/schemas/index.js';
 import { KeyledgerError, type ErrorCode } from '../../errors.js';
 import { ENDPOINT_OPERATIONS } from '../../keys/scopes.js';
 import type { Services } from '../../services.js';
 import type { Context } from '../../trpc/context.js';
+import { issuesOf } from '../../trpc/init.js';
+import { verifyForCaller } from '../../verify/verify-for-caller.js';
 import { rateLimitHeaders } from '../rate-limit-headers.js';
 import type { VerifiedKey } from './route-spec.js';
 
@@ -51,4 +53,19 @@ export function verifyApiKey(
     });
   }
   throw new KeyledgerError(refusal.code, refusal.message, { reason: code });
+}
+
+/**
+ * POST /api-keys/verify, answered as the `verify.key` procedure answers it (the same input schema, the
+ * same verifyForCaller) but without the tRPC caller around it and without re-validating an output this
+ * server has just built: profiled under load, the caller cost more than the verification itself.
+ */
+export function verifyKeyRoute(ctx: Context, body: unknown): VerifyKeyOutput {
+  const parsed = verifyKeyInput.safeParse(body);
+  if (!parsed.success) {
+    throw new KeyledgerError('VALIDATION_FAILED', 'the request is not valid', {
+      issues: issuesOf(parsed.error),
+    });
+  }
+  return verifyForCaller(ctx, parsed.data);
 }

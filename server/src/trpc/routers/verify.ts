@@ -1,30 +1,11 @@
 import { verifyKeyInput, verifyKeyOutput } from '../../api/schemas/index.js';
-import { rateLimitHeaders } from '../../http/rate-limit-headers.js';
+import { verifyForCaller } from '../../verify/verify-for-caller.js';
 import { publicProcedure, router } from '../init.js';
 
 export const verifyRouter = router({
-  /**
-   * The key in the body is the credential; no access token is needed. A service that checks its own
-   * callers' keys (the SDK middleware) signs in and sends X-Forwarded-For: failed verifications are then
-   * counted per caller address, so one prober cannot get the whole service throttled, and per service
-   * account, at a higher limit, so a forged address buys nothing.
-   */
+  /** The key in the body is the credential; see verifyForCaller for who may verify for whom. */
   key: publicProcedure
     .input(verifyKeyInput)
     .output(verifyKeyOutput)
-    .mutation(({ ctx, input }) => {
-      const onBehalfOf = ctx.user ? (ctx.meta.forwardedFor ?? null) : null;
-      const result = ctx.services.verifyKey({
-        key: input.key,
-        endpoint: input.endpoint,
-        scope: input.scope,
-        ip: onBehalfOf ?? ctx.meta.ip,
-        callerAccount: ctx.user?.user_id ?? null,
-        userAgent: ctx.meta.userAgent,
-        requestId: ctx.meta.requestId,
-      });
-      if (result.rate)
-        Object.assign(ctx.responseHeaders, rateLimitHeaders(result.rate, ctx.services.clock()));
-      return result.output;
-    }),
+    .mutation(({ ctx, input }) => verifyForCaller(ctx, input)),
 });
