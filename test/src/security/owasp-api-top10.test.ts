@@ -646,6 +646,30 @@ describe('OWASP API Security Top 10 (2023)', () => {
       }
     });
 
+    it('treats query text as text: search and SQL syntax never reach the engine as syntax', async () => {
+      const before = eventCount(main);
+      for (const query of [
+        '"',
+        'NEAR(a b',
+        'a AND (',
+        '*',
+        'content:zebra',
+        "'; DROP TABLE events; --",
+        '{a b}',
+        ')',
+      ]) {
+        const res = await api.post<{ answer: string }>('/query', { query }, aliceKey.key);
+        expect(res.status, query).toBe(200);
+      }
+      // Only the uses of the key were recorded; the log and the tables are intact.
+      const types = main.app.services.store.db
+        .prepare('SELECT DISTINCT type FROM events WHERE position > ?')
+        .pluck()
+        .all(before);
+      expect(types).toEqual(['key.used']);
+      expect((await api.post('/query', { query: 'zebra' }, aliceKey.key)).status).toBe(200);
+    });
+
     it('hides what went wrong inside an unexpected failure, on REST and tRPC alike', async () => {
       const keys = main.app.services.keys;
       const original = keys.list;
