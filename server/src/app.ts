@@ -108,17 +108,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     inFlight++;
     res.on('close', () => {
       inFlight--;
-      const meta = metaOf.get(req);
-      logger.info(
-        {
-          request_id: meta?.requestId,
-          method: req.method,
-          path: redactCredentials((req.url ?? '/').split('?')[0] as string),
-          status: res.statusCode,
-          ms: Math.round((performance.now() - started) * 10) / 10,
-        },
-        'request',
-      );
+      // Checked first: building and redacting the entry is most of a request log's cost when it is off.
+      if (logger.isLevelEnabled('info')) {
+        logger.info(
+          {
+            request_id: metaOf.get(req)?.requestId,
+            method: req.method,
+            path: redactCredentials((req.url ?? '/').split('?')[0] as string),
+            status: res.statusCode,
+            ms: Math.round((performance.now() - started) * 10) / 10,
+          },
+          'request',
+        );
+      }
       if (inFlight === 0) draining?.();
     });
     handle(req, res).catch((error: unknown) => {
