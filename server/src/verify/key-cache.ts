@@ -9,6 +9,8 @@ export interface CachedKey {
   scope: KeyScope;
   revoked: boolean;
   expiresAt: number | null;
+  /** `expiresAt` as the answer shows it, made once rather than on every verification. */
+  expiresAtIso: string | null;
   rateLimit: number;
   rateWindow: number;
   /** Set when this hash is the previous secret of a regenerated key: it works until then. */
@@ -32,6 +34,7 @@ export function cachedKeyFromRow(row: ApiKeyRow, hash: string): CachedKey {
     scope: row.scope,
     revoked: row.status === 'revoked',
     expiresAt: row.expires_at,
+    expiresAtIso: row.expires_at === null ? null : new Date(row.expires_at).toISOString(),
     rateLimit: row.rate_limit,
     rateWindow: row.rate_window,
     graceUntil: row.key_hash === hash ? null : row.previous_key_expires_at,

@@ -46,17 +46,18 @@ export interface VerifierDeps {
 }
 
 const DEFAULT_ENDPOINT = '/api-keys/verify';
+/** Longer than any well-formed key (prefix of at most 10, `_`, 49): refused without hashing it. */
+const MAX_KEY_LENGTH = 64;
 
 /**
  * Verifies a key. The hot path: no slow hash, no disk write (usage goes through group commit), no
- * await. A checksum failure is answered before any lookup.
+ * await. A checksum failure is answered before any lookup in the database.
  */
 export function keyVerifier(deps: VerifierDeps) {
   const { store, queries, cache, hash, keyLimiter, ipLimiter, failedLimit, clock } = deps;
 
+  /** Looks a hash up in the projection, after the cache has missed; remembers what it found. */
   const lookup = (keyHash: string): CachedKey | null => {
-    const cached = cache.get(keyHash);
-    if (cached) return cached;
     if (cache.isUnknown(keyHash)) return null;
     const row = queries.byHash(keyHash);
     if (!row) {
@@ -75,7 +76,7 @@ export function keyVerifier(deps: VerifierDeps) {
       key_id: key?.keyId ?? null,
       user_id: key?.userId ?? null,
       scope: key?.scope ?? null,
-      expires_at: key?.expiresAt == null ? null : new Date(key.expiresAt).toISOString(),
+      expires_at: key?.expiresAtIso ?? null,
       ratelimit: rate
         ? { limit: rate.limit, remaining: rate.remaining, reset: rate.resetAt, window: rate.windowSeconds }
         : null,
@@ -129,9 +130,17 @@ export function keyVerifier(deps: VerifierDeps) {
       const accountState = ipLimiter.peek(accountId, accountLimit, failedLimit.windowSeconds);
       if (!accountState.allowed) return answer('RATE_LIMITED', null, accountState);
     }
-    if (!isWellFormedKey(req.key)) return fail('MALFORMED', ipId, accountId, null, null);
-    const key = lookup(hash(req.key));
-    if (!key) return fail('NOT_FOUND', ipId, accountId, null, null);
+    // Every stored key is well formed (generateKey made it), so a hash found in the cache needs no shape
+    // check: it waits until the cache misses, and still comes before any lookup in the database.
+    // Profiled, it was a sixth of a cached verification.
+    const keyHash = req.key.length <= MAX_KEY_LENGTH ? hash(req.key) : null;
+    let key = keyHash === null ? undefined : cache.get(keyHash);
+    if (!key) {
+      if (keyHash === null || !isWellFormedKey(req.key))
+        return fail('MALFORMED', ipId, accountId, null, null);
+      key = lookup(keyHash) ?? undefined;
+      if (!key) return fail('NOT_FOUND', ipId, accountId, null, null);
+    }
 
     const now = clock();
     const { code, rate } = decide(req, key, now);
