@@ -23,6 +23,19 @@ describe('GCRA rate limiter', () => {
     expect(limiter.peek('k', 5, 60).remaining).toBe(5);
   });
 
+  it('reports a refusal exactly when peek refuses, and nothing otherwise', () => {
+    let now = 0;
+    const limiter = rateLimiter(() => now);
+    expect(limiter.refusal('k', 2, 60)).toBeNull();
+    limiter.consume('k', 2, 60);
+    expect(limiter.refusal('k', 2, 60)).toBeNull();
+    limiter.consume('k', 2, 60);
+    expect(limiter.refusal('k', 2, 60)).toEqual(limiter.peek('k', 2, 60));
+    expect(limiter.refusal('k', 2, 60)).toMatchObject({ allowed: false, retryAfterMs: 30_000 });
+    now += 30_000;
+    expect(limiter.refusal('k', 2, 60)).toBeNull();
+  });
+
   it('keeps identities apart and peeks without counting', () => {
     const limiter = rateLimiter(() => 0);
     limiter.consume('a', 1, 60);

@@ -72,6 +72,18 @@ export function rateLimiter(clock: () => number, options: RateLimiterOptions = {
     consume: (id: string, limit: number, windowSeconds: number) => evaluate(id, limit, windowSeconds, true),
     /** Reports without counting. */
     peek: (id: string, limit: number, windowSeconds: number) => evaluate(id, limit, windowSeconds, false),
+    /**
+     * What `peek` would report if it refused, or null: without building a decision for an identity that
+     * has nothing against it, which is every caller of the failed-verification limit that has not failed.
+     */
+    refusal(id: string, limit: number, windowSeconds: number): RateDecision | null {
+      if (!tat.has(id)) {
+        forwardOnly(clock()); // time is observed exactly as `peek` observes it
+        return null;
+      }
+      const decision = evaluate(id, limit, windowSeconds, false);
+      return decision.allowed ? null : decision;
+    },
     reset: (id: string) => void tat.delete(id),
     size: () => tat.size,
   };

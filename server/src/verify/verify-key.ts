@@ -122,13 +122,13 @@ export function keyVerifier(deps: VerifierDeps) {
   return function verifyKey(req: VerifyRequest): VerifyResult {
     const ipId = req.ip === null ? null : `ip:${req.ip}`;
     if (ipId !== null) {
-      const ipState = ipLimiter.peek(ipId, failedLimit.limit, failedLimit.windowSeconds);
-      if (!ipState.allowed) return answer('RATE_LIMITED', null, ipState);
+      const refused = ipLimiter.refusal(ipId, failedLimit.limit, failedLimit.windowSeconds);
+      if (refused) return answer('RATE_LIMITED', null, refused);
     }
     const accountId = req.callerAccount ? `account:${req.callerAccount}` : null;
     if (accountId !== null) {
-      const accountState = ipLimiter.peek(accountId, accountLimit, failedLimit.windowSeconds);
-      if (!accountState.allowed) return answer('RATE_LIMITED', null, accountState);
+      const refused = ipLimiter.refusal(accountId, accountLimit, failedLimit.windowSeconds);
+      if (refused) return answer('RATE_LIMITED', null, refused);
     }
     // Every stored key is well formed (generateKey made it), so a hash found in the cache needs no shape
     // check: it waits until the cache misses, and still comes before any lookup in the database.
