@@ -1,6 +1,6 @@
-import type { ApiKeyRow } from '@keyledger/events';
 import type { KeyScope } from '@keyledger/events/catalogue';
 import { LRUCache } from 'lru-cache';
+import type { VerificationRow } from '../keys/key-queries.js';
 
 /** What verification needs of a key: a few fields, well under 1 KiB per key. */
 export interface CachedKey {
@@ -27,7 +27,7 @@ export interface KeyCacheOptions {
   ttlMs?: number;
 }
 
-export function cachedKeyFromRow(row: ApiKeyRow, hash: string): CachedKey {
+export function cachedKeyFromRow(row: VerificationRow, hash: string): CachedKey {
   return {
     keyId: row.key_id,
     userId: row.user_id,
