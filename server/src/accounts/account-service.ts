@@ -14,6 +14,8 @@ export interface AccountDeps {
   sessions: SessionStore;
   throttle: SignInThrottle;
   signUpOpen: boolean;
+  /** A keyed hash (HMAC under the pepper), for recording what must not be stored as typed. */
+  fingerprint: (value: string) => string;
   sessionTtlSeconds: number;
 }
 
@@ -102,7 +104,12 @@ export function accountService(deps: AccountDeps) {
       const ok = await verifyPassword(user?.password_hash ?? (await decoyPasswordHash()), input.password);
       if (!user || !ok) {
         throttle.recordFailure(input.username, meta.ip);
-        const stream = user ? userStreamId(user.user_id) : unknownUserStreamId(input.username);
+        // An unknown "username" is often a password typed into the wrong field: the append-only log
+        // keeps only a keyed fingerprint of it, which still groups repeated attempts at one name.
+        const username = user
+          ? user.username
+          : `unknown:${deps.fingerprint(input.username.toLowerCase()).slice(0, 32)}`;
+        const stream = user ? userStreamId(user.user_id) : unknownUserStreamId(username);
         store.append(
           stream,
           'any',
@@ -111,7 +118,7 @@ export function accountService(deps: AccountDeps) {
               type: 'user.sign_in_failed',
               data: {
                 user_id: user?.user_id ?? null,
-                username: input.username,
+                username,
                 reason: user ? 'wrong_password' : 'unknown_user',
               },
             },

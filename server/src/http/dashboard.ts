@@ -21,10 +21,28 @@ export interface DashboardBridge {
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
-/** Loads adapter-node's handler from the dashboard build, or null when there is no build. */
+const PROTOCOL_HEADER = 'x-keyledger-protocol';
+
+/**
+ * Loads adapter-node's handler from the dashboard build, or null when there is no build.
+ *
+ * adapter-node works out a request's origin from `ORIGIN`, or from `PROTOCOL_HEADER` and Host, and
+ * assumes https when neither is set; over plain http SvelteKit's CSRF check would then refuse every form
+ * post. Unless the operator set one of them, the handler is told the protocol this server saw, through a
+ * header of ours that is overwritten on every request so that no client can choose it.
+ */
 export async function loadDashboardHandler(dir: string): Promise<NodeHandler | null> {
   const file = join(dir, 'handler.js');
   if (!existsSync(file)) return null;
-  const mod = (await import(pathToFileURL(file).href)) as { handler: NodeHandler };
-  return mod.handler;
+  const ours = !process.env.ORIGIN && !process.env.PROTOCOL_HEADER;
+  // adapter-node reads its environment when the module loads.
+  if (ours) process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
+  const { handler } = (await import(pathToFileURL(file).href)) as { handler: NodeHandler };
+  if (!ours) return handler;
+  return (req, res, next) => {
+    const secure =
+      (req as IncomingMessage & { keyledger?: DashboardBridge }).keyledger?.cookieSecure ?? false;
+    req.headers[PROTOCOL_HEADER] = secure ? 'https' : 'http';
+    handler(req, res, next);
+  };
 }

@@ -136,13 +136,15 @@ describe('dashboard with 1,000 keys, and the admin view', () => {
     await page.waitForURL(`${server.url}/admin`);
     const table = page.getByTestId('admin-keys');
     await expect.poll(() => table.locator('tbody tr').count()).toBeGreaterThan(0);
-    expect(await table.textContent()).toContain('Key 0001');
+    // Newest first: the last key made is on the first page.
+    expect(await table.textContent()).toContain('Key 1000');
     await screenshot(page, '16-admin-all-keys', false);
 
     // An administrator may open any user's key.
-    await table.getByRole('link', { name: 'Key 0001' }).click();
+    const link = table.getByRole('link', { name: 'Key 1000' });
+    await link.click();
     await page.waitForURL(/\/keys\/key_/);
-    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Key 0001');
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Key 1000');
     await page.goBack();
     await page.waitForURL(`${server.url}/admin`);
 

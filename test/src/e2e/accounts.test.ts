@@ -1,3 +1,5 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { restClient, startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -104,5 +106,24 @@ describe('accounts and sessions over HTTP', () => {
       .pluck()
       .all();
     expect(types).toEqual(['user.registered', 'user.signed_in', 'user.sign_in_failed']);
+  });
+
+  it('keeps only a fingerprint of an unknown username, which may be a mistyped password', async () => {
+    server = await startTestServer();
+    const api = restClient(server.url);
+    const typedInWrongField = 'My-Secret-Passphrase-42';
+    for (let i = 0; i < 2; i++) {
+      await api.call('POST', '/auth/token', { body: { username: typedInWrongField, password: 'whatever1' } });
+    }
+    const failures = server.app.services.store.db
+      .prepare("SELECT stream_id, data FROM events WHERE type = 'user.sign_in_failed'")
+      .all() as { stream_id: string; data: string }[];
+    expect(failures).toHaveLength(2);
+    expect(failures[0]?.stream_id).toBe(failures[1]?.stream_id);
+    expect(JSON.parse(failures[0]?.data ?? '{}')).toMatchObject({
+      username: expect.stringMatching(/^unknown:[0-9a-f]{32}$/),
+    });
+    const files = readdirSync(server.dir).filter((f) => f.startsWith('keyledger.db'));
+    for (const f of files) expect(readFileSync(join(server.dir, f)).includes(typedInWrongField)).toBe(false);
   });
 });

@@ -57,7 +57,6 @@ function isBuildFresh(): boolean {
     newestSource(join(dashboardDir, 'src')),
     newestSource(join(dashboardDir, 'static')),
     statSync(join(dashboardDir, 'svelte.config.js')).mtimeMs,
-    statSync(join(dashboardDir, 'keyledger-adapter.js')).mtimeMs,
   );
   return existsSync(handler) && statSync(handler).mtimeMs >= sources;
 }
