@@ -37,6 +37,15 @@ function pooledRandom() {
   };
 }
 
+/** The id of the i-th seeded key: they rise with the keys' hashes, so that the indexes fill in order. */
+export const keyIdOf = (i) => `key_${i.toString(16).padStart(32, '0')}`;
+
+/** The owner of the i-th seeded key: owners hold runs of keys, so that the by-user index fills in order. */
+export const userIdOf = (i, keysPerUser) =>
+  `user_${Math.floor(i / keysPerUser)
+    .toString(16)
+    .padStart(32, '0')}`;
+
 /** RFC 9562 version 7: 48 bits of milliseconds, then a counter where the random bits would go. */
 export function uuidV7(ms, counter) {
   const t = ms.toString(16).padStart(12, '0');
@@ -158,14 +167,15 @@ function apiKeyRows(db) {
 }
 
 /**
- * Seeds `count` active keys into the database at `path` and writes their plaintexts, one a line, to
- * `keysFile` (the load generator draws from it). Returns the seconds it took and a few of the keys.
+ * Seeds `count` active keys into the database at `path`, `keysPerUser` to an owner (see userIdOf), and
+ * writes their plaintexts, one a line, to `keysFile` (the load generator draws from it). Returns the
+ * seconds it took and a few of the keys.
  */
 export function seedKeys(path, options) {
   const {
     count,
     keysFile,
-    users = Math.max(1, Math.ceil(count / 100)),
+    keysPerUser = 100,
     scope = 'full_access',
     rateLimit = 10_000,
     prefix = 'rag',
@@ -194,8 +204,8 @@ export function seedKeys(path, options) {
     store.transaction(() => {
       for (let i = from; i < Math.min(count, from + batch); i++) {
         const k = keys[i];
-        const keyId = `key_${i.toString(16).padStart(32, '0')}`;
-        const userId = `user_${(i % users).toString(16).padStart(32, '0')}`;
+        const keyId = keyIdOf(i);
+        const userId = userIdOf(i, keysPerUser);
         const data = {
           key_id: keyId,
           user_id: userId,
@@ -233,10 +243,10 @@ export function seedKeys(path, options) {
 }
 
 /** Replays a seeded database and walks its chain: the seed must be what the store itself would write. */
-export function checkSeeded(path) {
+export function checkSeeded(path, usageLogCutoff) {
   const store = createEventStore({ path });
   try {
-    const check = checkProjections(store.db, { usageLogCutoff: store.usageLogCutoff() });
+    const check = checkProjections(store.db, { usageLogCutoff: usageLogCutoff ?? store.usageLogCutoff() });
     if (check.differences.length > 0) {
       throw new Error(
         `the seeded projections differ from a replay: ${JSON.stringify(check.differences.slice(0, 3))}`,
