@@ -24,6 +24,7 @@ const envSchema = z.object({
   KEYLEDGER_COOKIE_SECURE: boolFlag(['1', 'true', 'yes', 'on']),
   KEYLEDGER_USAGE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   KEYLEDGER_MAX_KEYS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(100),
+  KEYLEDGER_SIGNUPS_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(20),
   KEYLEDGER_SESSION_TTL_SECONDS: z.coerce
     .number()
     .int()
@@ -46,6 +47,8 @@ export interface Config {
   cookieSecure: boolean | undefined;
   usageRetentionDays: number;
   maxActiveKeysPerUser: number;
+  /** Sign-up attempts allowed per client address per hour; each costs an argon2 hash. */
+  signUpsPerHour: number;
   sessionTtlSeconds: number;
   /** Take the client address from X-Forwarded-For (only behind a proxy you run). */
   trustProxy: boolean;
@@ -109,6 +112,7 @@ export function configFromEnv(
     cookieSecure: e.KEYLEDGER_COOKIE_SECURE,
     usageRetentionDays: e.KEYLEDGER_USAGE_RETENTION_DAYS,
     maxActiveKeysPerUser: e.KEYLEDGER_MAX_KEYS_PER_USER,
+    signUpsPerHour: e.KEYLEDGER_SIGNUPS_PER_HOUR,
     sessionTtlSeconds: e.KEYLEDGER_SESSION_TTL_SECONDS,
     trustProxy: e.KEYLEDGER_TRUST_PROXY ?? false,
     logLevel: e.LOG_LEVEL,

@@ -54,6 +54,7 @@ export function createServices(config: Config, options: ServiceOptions = {}) {
     sessions,
     throttle: signInThrottle(rateLimiter(clock, { maxEntries: 100_000 })),
     signUpOpen: config.signUpOpen,
+    signUpsPerHour: config.signUpsPerHour,
     fingerprint: hash,
     sessionTtlSeconds: config.sessionTtlSeconds,
   });

@@ -14,6 +14,7 @@ export interface AccountDeps {
   sessions: SessionStore;
   throttle: SignInThrottle;
   signUpOpen: boolean;
+  signUpsPerHour: number;
   /** A keyed hash (HMAC under the pepper), for recording what must not be stored as typed. */
   fingerprint: (value: string) => string;
   sessionTtlSeconds: number;
@@ -82,6 +83,17 @@ export function accountService(deps: AccountDeps) {
       commit: CommitWith = inTransaction,
     ): Promise<UserOutput> {
       if (!deps.signUpOpen) throw new KeyledgerError('SIGN_UP_DISABLED', 'sign-up is closed on this server');
+      const wait = throttle.takeSignUp(meta.ip, deps.signUpsPerHour);
+      if (wait > 0) {
+        const seconds = Math.ceil(wait / 1000);
+        throw new KeyledgerError(
+          'SIGN_IN_THROTTLED',
+          `too many sign-ups from this address; try again in ${seconds} s`,
+          {
+            retry_after: seconds,
+          },
+        );
+      }
       return createUser(input, 'user', meta, null, commit);
     },
 

@@ -32,6 +32,12 @@ export function signInThrottle(limiter: RateLimiter) {
       if (id.ip !== null)
         limiter.consume(id.ip, SIGN_IN_LIMITS.perIp.limit, SIGN_IN_LIMITS.perIp.windowSeconds);
     },
+    /** Counts a sign-up attempt; returns milliseconds to wait when the address is over its limit, or 0. */
+    takeSignUp(ip: string | null, perHour: number): number {
+      if (ip === null) return 0;
+      const decision = limiter.consume(`signup-ip:${ip}`, perHour, 3600);
+      return decision.allowed ? 0 : decision.retryAfterMs;
+    },
     recordSuccess(username: string): void {
       limiter.reset(ids(username, null).user);
     },

@@ -35,7 +35,9 @@ export function domainErrorOf(error: TRPCError): KeyledgerError {
     return new KeyledgerError('VALIDATION_FAILED', 'the request is not valid', { issues: issuesOf(cause) });
   }
   if (error.code === 'NOT_FOUND') return new KeyledgerError('NOT_FOUND', 'no such procedure');
-  if (error.code === 'PARSE_ERROR') return new KeyledgerError('INVALID_JSON', 'the body is not valid JSON');
+  if (error.code === 'PARSE_ERROR' || cause instanceof SyntaxError) {
+    return new KeyledgerError('INVALID_JSON', 'the body is not valid JSON');
+  }
   if (error.code === 'METHOD_NOT_SUPPORTED') {
     return new KeyledgerError('METHOD_NOT_ALLOWED', 'method not allowed for this procedure');
   }

@@ -126,4 +126,30 @@ describe('accounts and sessions over HTTP', () => {
     const files = readdirSync(server.dir).filter((f) => f.startsWith('keyledger.db'));
     for (const f of files) expect(readFileSync(join(server.dir, f)).includes(typedInWrongField)).toBe(false);
   });
+
+  it('limits sign-ups from one address, since each costs an argon2 hash', async () => {
+    server = await startTestServer({ env: { KEYLEDGER_SIGNUPS_PER_HOUR: '3' } });
+    const api = restClient(server.url);
+    const statuses = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await api.call('POST', '/auth/register', {
+        body: { username: `u${i}x`, password: 'password-123' },
+      });
+      statuses.push(res.status);
+      if (res.status === 429) expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    expect(statuses).toEqual([201, 201, 201, 429]);
+  });
+
+  it('answers invalid JSON over tRPC as INVALID_JSON, as REST does', async () => {
+    server = await startTestServer();
+    const res = await fetch(`${server.url}/trpc/auth.register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"username": ',
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { data: { keyledgerCode: string } } };
+    expect(body.error.data.keyledgerCode).toBe('INVALID_JSON');
+  });
 });

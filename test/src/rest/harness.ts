@@ -31,6 +31,8 @@ export async function startServer(
     DATABASE_PATH: join(dir, 'keyledger.db'),
     KEYLEDGER_PEPPER: PEPPER,
     LOG_LEVEL: 'silent',
+    // Every test user signs up from 127.0.0.1; the sign-up limit has its own test.
+    KEYLEDGER_SIGNUPS_PER_HOUR: '100000',
     ...options.env,
   });
   const app = await createApp(config, {

@@ -16,6 +16,7 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
     DATABASE_PATH: join(dir, 'keyledger.db'),
     LOG_LEVEL: 'silent',
     KEYLEDGER_DEMO_API: 'on',
+    KEYLEDGER_SIGNUPS_PER_HOUR: '100000',
     ...env,
   });
   const app = await createApp(config);

@@ -576,8 +576,24 @@ describe('OWASP API Security Top 10 (2023)', () => {
       secrets.add(week.body.key);
     });
 
-    // A known gap, documented in SECURITY.md: sign-up has no per-address limit beyond argon2's cost.
-    it.todo('limits how many accounts one address can register in an hour');
+    it('limits how many accounts one address can register in an hour', async () => {
+      const limited = await startTestServer({ env: { KEYLEDGER_SIGNUPS_PER_HOUR: '2' } });
+      try {
+        const register = (username: string) =>
+          fetch(`${limited.url}/auth/register`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ username, password: 'a long passphrase' }),
+          });
+        expect((await register('first1')).status).toBe(201);
+        expect((await register('second2')).status).toBe(201);
+        const third = await register('third3');
+        expect(third.status).toBe(429);
+        expect(third.headers.get('retry-after')).not.toBeNull();
+      } finally {
+        await limited.close();
+      }
+    });
   });
 
   describe('API7 server-side request forgery', () => {

@@ -37,7 +37,13 @@ export async function startTestServer(
       done();
     },
   });
-  const config = configFromEnv({ DATABASE_PATH: databasePath, LOG_LEVEL: 'info', ...options.env });
+  const config = configFromEnv({
+    DATABASE_PATH: databasePath,
+    LOG_LEVEL: 'info',
+    // Every test user signs up from 127.0.0.1; the sign-up limit has its own test.
+    KEYLEDGER_SIGNUPS_PER_HOUR: '100000',
+    ...options.env,
+  });
   const app = await createApp(config, {
     clock: options.clock,
     logger: createLogger('info', sink),

@@ -93,7 +93,12 @@ export async function startDashboardServer(env: Record<string, string> = {}): Pr
     },
   });
   const config = configFromEnv(
-    { DATABASE_PATH: join(dir, 'keyledger.db'), LOG_LEVEL: 'info', ...env },
+    {
+      DATABASE_PATH: join(dir, 'keyledger.db'),
+      LOG_LEVEL: 'info',
+      KEYLEDGER_SIGNUPS_PER_HOUR: '100000',
+      ...env,
+    },
     dashboardBuild,
   );
   const app = await createApp(config, { logger: createLogger('info', sink) });

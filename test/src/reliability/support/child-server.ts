@@ -77,6 +77,7 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
         PORT: String(port),
         HOST: '127.0.0.1',
         LOG_LEVEL: 'info',
+        KEYLEDGER_SIGNUPS_PER_HOUR: '100000',
         ...options.env,
       },
       stdio: ['ignore', fd, fd],
