@@ -80,6 +80,12 @@ const missing = (events: number, position: number, reason: string): ChainVerific
  * but no longer there at the end, or fewer events than `anchor` vouches for.
  */
 export function verifyChain(db: Database, anchor?: ChainAnchor): ChainVerification {
+  // One read transaction for the walk and the sequence check: an append committing between the two
+  // would otherwise look like events missing from the end.
+  return db.transaction(() => walkChain(db, anchor)).deferred();
+}
+
+function walkChain(db: Database, anchor?: ChainAnchor): ChainVerification {
   const rows = db
     .prepare(
       `SELECT position, stream_id, stream_position, event_id, type, schema_version, data, metadata, recorded_at, hash
