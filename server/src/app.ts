@@ -1,3 +1,4 @@
+import { TRPCError } from '@trpc/server';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -37,6 +38,11 @@ export interface App {
 
 const metaOf = new WeakMap<IncomingMessage, RequestMeta>();
 
+const invalidIdempotencyKey = () =>
+  new KeyledgerError('VALIDATION_FAILED', 'Idempotency-Key must be 1–255 printable ASCII characters', {
+    issues: [{ path: 'Idempotency-Key', message: 'invalid header' }],
+  });
+
 /** The whole Keyledger HTTP process: tRPC, REST, the demo API, and the dashboard, on one port. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -57,7 +63,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   };
   // Over HTTP only bearer tokens count: the session cookie is for the dashboard, which calls procedures
   // in-process, so no cross-site request can ride on it.
-  const trpc = trpcHandler((req) => contextFor(req, bearerToken(req)));
+  const trpc = trpcHandler((req) => {
+    // Thrown here, the error reaches the client in tRPC's own shape, with the same code as over REST.
+    if (hasInvalidIdempotencyKey(req)) {
+      throw new TRPCError({
+        code: 'BAD_REQUEST',
+        message: 'invalid Idempotency-Key',
+        cause: invalidIdempotencyKey(),
+      });
+    }
+    return contextFor(req, bearerToken(req));
+  });
   const rest = restApi({ services, logger, contextOf: contextFor });
 
   const bridgeFor = (req: IncomingMessage, secure: boolean): DashboardBridge => {
@@ -80,20 +96,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     metaOf.set(req, meta);
     res.setHeader('X-Request-Id', meta.requestId);
     const path = (req.url ?? '/').split('?')[0] as string;
-    if (hasInvalidIdempotencyKey(req)) {
-      return sendError(
-        res,
-        new KeyledgerError('VALIDATION_FAILED', 'Idempotency-Key must be 1–255 printable ASCII characters', {
-          issues: [{ path: 'Idempotency-Key', message: 'invalid header' }],
-        }),
-      );
-    }
     if (path.startsWith('/trpc/')) {
       // tRPC sets neither: its answers can carry a new key or an access token.
       res.setHeader('Cache-Control', 'no-store');
       res.setHeader('X-Content-Type-Options', 'nosniff');
       return trpc(req, res);
     }
+    if (hasInvalidIdempotencyKey(req)) return sendError(res, invalidIdempotencyKey());
     if (await rest(req, res, path)) return;
     if (dashboard) {
       const secure = (req.socket as { encrypted?: boolean }).encrypted === true;
