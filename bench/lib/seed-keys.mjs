@@ -66,6 +66,8 @@ export function rawLogWriter(db) {
     db.prepare('SELECT hash FROM events ORDER BY position DESC LIMIT 1').pluck().get() ?? '0'.repeat(64);
   let position = db.prepare('SELECT max(position) FROM events').pluck().get() ?? 0;
   return {
+    /** The position the next append will get. */
+    nextPosition: () => position + 1,
     /** Appends one event; returns its position. `data` and `metadata` are already JSON. */
     append(streamId, streamPosition, type, schemaVersion, data, metadata, recordedAt) {
       position++;
@@ -112,58 +114,75 @@ export function bulkLoad(db) {
   };
 }
 
-/**
- * The `api_keys` row of a new key, as the projection writes it: the catalogue's `evolve` builds it for
- * the first key, and every later row is built the same way by hand (an object spread costs V8 on Node 20
- * about a microsecond for each property added after it, which is most of a seed of a million), after a
- * check that the two agree.
- */
-function apiKeyRows(db) {
-  const columns = db.prepare(`SELECT name FROM pragma_table_info('api_keys')`).pluck().all();
-  const insertKey = db.prepare(
-    `INSERT INTO api_keys (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
-  );
-  const byHand = (d, recordedAt, position) => ({
-    key_id: d.key_id,
-    key_prefix: d.key_prefix,
-    key_hash: d.key_hash,
-    name: d.name,
-    description: d.description,
-    user_id: d.user_id,
-    scope: d.scope,
-    status: 'active',
-    created_at: recordedAt,
-    updated_at: recordedAt,
-    expires_at: d.expires_at,
-    revoked_at: null,
-    revoke_reason: null,
-    previous_key_hash: null,
-    previous_key_expires_at: null,
-    last_used: null,
-    usage_count: 0,
-    rate_limit: d.rate_limit,
-    rate_window: d.rate_window,
-    metadata: null,
-    last_position: position,
-    last_usage_position: 0,
-  });
-  let checked = false;
-  const keyRow = (data, recordedAt, position) => {
-    const row = byHand(data, recordedAt, position);
-    if (!checked) {
-      const state = keyCreated.evolve(null, data, { recordedAt, position });
-      const expected = { ...state, metadata: null, last_position: position, last_usage_position: 0 };
-      const names = new Set([...Object.keys(expected), ...Object.keys(row), ...columns]);
-      for (const name of names) {
-        if (!columns.includes(name) || row[name] !== expected[name]) {
-          throw new Error(`seed-keys.mjs builds api_keys.${name} unlike the projection; update it`);
-        }
-      }
-      checked = true;
-    }
-    return columns.map((c) => row[c]);
+/** The columns of a key.created event and of its api_keys row, as the raw path writes them. */
+function keyCreatedRow(data, recordedAt, position, usesFromCreation) {
+  return {
+    event: {
+      stream_id: keyStreamId(data.key_id),
+      stream_position: 1,
+      type: keyCreated.type,
+      schema_version: keyCreated.version,
+      data: JSON.stringify(data),
+      // What eventMetadataSchema.parse gives for this actor, as the store writes it.
+      metadata: `{"actor":{"type":"user","id":"${data.user_id}"}}`,
+      recorded_at: recordedAt,
+    },
+    // Built by hand: an object spread, as `evolve` makes it, costs V8 on Node 20 about a microsecond for
+    // each property added after it, which was most of a seed of a million keys.
+    key: {
+      key_id: data.key_id,
+      key_prefix: data.key_prefix,
+      key_hash: data.key_hash,
+      name: data.name,
+      description: data.description,
+      user_id: data.user_id,
+      scope: data.scope,
+      status: 'active',
+      created_at: recordedAt,
+      updated_at: recordedAt,
+      expires_at: data.expires_at,
+      revoked_at: null,
+      revoke_reason: null,
+      previous_key_hash: null,
+      previous_key_expires_at: null,
+      last_used: null,
+      usage_count: 0,
+      rate_limit: data.rate_limit,
+      rate_window: data.rate_window,
+      metadata: null,
+      last_position: position,
+      last_usage_position: usesFromCreation ? position : 0,
+    },
   };
-  return { insertKey, keyRow };
+}
+
+/**
+ * Appends the first key through the store itself and checks that the raw path would have written the
+ * same event and the same api_keys row, column by column. Returns how the projection starts a key's
+ * usage position (at 0, or at its creation), which is the one thing learnt from it.
+ */
+function calibrate(store, data, recordedAt) {
+  const result = store.append(keyStreamId(data.key_id), 'no_stream', [{ type: keyCreated.type, data }], {
+    actor: { type: 'user', id: data.user_id },
+  });
+  if (!result.ok) throw new Error('could not append the first key');
+  const position = result.positions[0];
+  const event = store.db.prepare('SELECT * FROM events WHERE position = ?').get(position);
+  const key = store.db.prepare('SELECT * FROM api_keys WHERE key_id = ?').get(data.key_id);
+  const usesFromCreation = key.last_usage_position === position;
+  const expected = keyCreatedRow(data, recordedAt, position, usesFromCreation);
+  for (const [table, written, built] of [
+    ['events', event, expected.event],
+    ['api_keys', key, expected.key],
+  ]) {
+    const columns = table === 'events' ? Object.keys(built) : Object.keys(written);
+    for (const name of new Set([...columns, ...Object.keys(built)])) {
+      if (written[name] !== built[name]) {
+        throw new Error(`seed-keys.mjs writes ${table}.${name} unlike the store; update it`);
+      }
+    }
+  }
+  return usesFromCreation;
 }
 
 /**
@@ -193,44 +212,46 @@ export function seedKeys(path, options) {
   keys.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
   if (keysFile) writeFileSync(keysFile, `${keys.map((k) => k.plaintext).join('\n')}\n`);
 
-  const store = createEventStore({ path, clock: () => now });
+  const createdAt = now - count; // one key a millisecond, the last just now
+  const dataOf = (i) => ({
+    key_id: keyIdOf(i),
+    user_id: userIdOf(i, keysPerUser),
+    name: `benchmark key ${i}`,
+    description: null,
+    scope,
+    key_hash: keys[i].hash,
+    key_prefix: keys[i].prefix,
+    expires_at: null,
+    rate_limit: rateLimit,
+    rate_window: 3600,
+    metadata: null,
+  });
+  const store = createEventStore({ path, clock: () => createdAt });
   const db = store.db;
+  const usesFromCreation = calibrate(store, dataOf(0), createdAt);
   const restore = bulkLoad(db);
   const log = rawLogWriter(db);
-  const { insertKey, keyRow } = apiKeyRows(db);
-  const createdAt = now - count; // one key a millisecond, the last just now
+  const columns = db.prepare(`SELECT name FROM pragma_table_info('api_keys')`).pluck().all();
+  const insertKey = db.prepare(
+    `INSERT INTO api_keys (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+  );
   const batch = 50_000;
-  for (let from = 0; from < count; from += batch) {
+  for (let from = 1; from < count; from += batch) {
     store.transaction(() => {
       for (let i = from; i < Math.min(count, from + batch); i++) {
-        const k = keys[i];
-        const keyId = keyIdOf(i);
-        const userId = userIdOf(i, keysPerUser);
-        const data = {
-          key_id: keyId,
-          user_id: userId,
-          name: `benchmark key ${i}`,
-          description: null,
-          scope,
-          key_hash: k.hash,
-          key_prefix: k.prefix,
-          expires_at: null,
-          rate_limit: rateLimit,
-          rate_window: 3600,
-          metadata: null,
-        };
         const recordedAt = createdAt + i;
-        const position = log.append(
-          keyStreamId(keyId),
-          1,
-          keyCreated.type,
-          keyCreated.version,
-          JSON.stringify(data),
-          // What eventMetadataSchema.parse gives for this actor, as the store writes it.
-          `{"actor":{"type":"user","id":"${userId}"}}`,
-          recordedAt,
+        const position = log.nextPosition();
+        const { event, key } = keyCreatedRow(dataOf(i), recordedAt, position, usesFromCreation);
+        log.append(
+          event.stream_id,
+          event.stream_position,
+          event.type,
+          event.schema_version,
+          event.data,
+          event.metadata,
+          event.recorded_at,
         );
-        insertKey.run(keyRow(data, recordedAt, position));
+        insertKey.run(columns.map((c) => key[c]));
       }
     });
   }

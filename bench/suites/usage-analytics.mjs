@@ -28,6 +28,7 @@ export const name = 'usage-analytics';
 
 const DAY = 86_400_000;
 const KEYS = 1000;
+const KEYS_PER_USER = 100;
 const DAYS = 400;
 
 /**
@@ -45,14 +46,14 @@ function fingerprint(events) {
     .all();
   store.close();
   return createHash('sha256')
-    .update(JSON.stringify({ FIXTURE_VERSION, schema, events, keys: KEYS, days: DAYS }))
+    .update(JSON.stringify({ FIXTURE_VERSION, schema, events, keys: KEYS, KEYS_PER_USER, days: DAYS }))
     .digest('hex')
     .slice(0, 16);
 }
 
 /** Seeds KEYS keys and `events` uses over DAYS days up to `now`. */
 function seed(path, events, now, log) {
-  seedKeys(path, { count: KEYS, now: now - (DAYS + 1) * DAY });
+  seedKeys(path, { count: KEYS, keysPerUser: KEYS_PER_USER, now: now - (DAYS + 1) * DAY });
   const store = createEventStore({ path, clock: () => now });
   const logCutoff = store.usageLogCutoff();
   let reported = 0;
@@ -125,6 +126,15 @@ async function measure(path, now, runs) {
       ms.sort((a, b) => a - b);
       figures[days] = { median: ms[Math.floor(ms.length / 2)], max: ms.at(-1), total };
     }
+    // The owner's overview across all their keys (the dashboard's first page), fewer times: it is
+    // not a figure the issue sets a target for, only one a user waits on.
+    const overview = [];
+    for (let i = 0; i < Math.min(runs, 3); i++) {
+      const t0 = performance.now();
+      await caller.usage.overview({ days: 30 });
+      overview.push(performance.now() - t0);
+    }
+    figures.overview = { median: overview.sort((a, b) => a - b)[Math.floor(overview.length / 2)] };
     return figures;
   } finally {
     services.close();
@@ -180,6 +190,14 @@ export async function run({ smoke, log = () => {} }) {
         },
       );
     }
+    rows.push({
+      name: `usage overview of one user's ${KEYS_PER_USER} keys over 30 days, ${label} events: median`,
+      value: figures.overview.median,
+      unit: 'ms',
+      baseline: baseline.overview.median,
+      baselineName: '10,000 events stored',
+      ratio: figures.overview.median / baseline.overview.median,
+    });
     rows.push({
       name: `seeding ${label} usage events (bulk, with projections)${large.reused ? ', in an earlier run' : ''}`,
       value: large.seconds,
