@@ -91,7 +91,8 @@ export function apiKeysProjection(db: Database, table: string) {
         recordedAt: event.recorded_at,
         position: event.position,
       });
-      if (next) write(next, event.position, row?.last_usage_position ?? 0);
+      // Uses count from the creation on: a use recorded before it never counts, live or replayed.
+      if (next) write(next, event.position, row?.last_usage_position ?? event.position);
     },
 
     /**

@@ -25,26 +25,18 @@ export function createProjector(db: Database, tables: ProjectionTables, options:
   const users = usersProjection(db, tables.users);
   const usage = usageProjection(db, tables, { daily: options.dailyRollups ?? true });
   const pendingUses = new Map<string, ProjectedEventOf<'key.used'>[]>();
-  let cutoff = 0;
-
-  const applyPendingUses = (keyId: string) => {
-    const uses = pendingUses.get(keyId);
-    if (!uses) return;
-    pendingUses.delete(keyId);
-    usage.add(keyId, apiKeys.applyUsage(keyId, uses), cutoff);
-  };
 
   return {
     /**
      * Applies events in position order. Must run inside the write transaction that stores them (or, for
      * replay, the one that fills the fresh tables), so that a failure rolls back the tables too.
      *
-     * Uses are gathered per key, so that a burst of uses costs one `api_keys` write per key; a key's
-     * gathered uses are applied before its next lifecycle event, so the result is exactly that of
-     * applying every event one by one in order.
+     * Uses are gathered per key and applied after the batch's other events, so that a burst of uses
+     * costs one `api_keys` write per key. The result is the same as applying every event in order:
+     * lifecycle events never touch the usage columns, and a use from before its key's creation is
+     * recognised by its position (see `apiKeysProjection`), whenever it is applied.
      */
     applyAll(events: Iterable<ProjectedEvent>): void {
-      cutoff = options.usageLogCutoff();
       try {
         for (const event of events) {
           if (event.type === 'key.used') {
@@ -52,13 +44,13 @@ export function createProjector(db: Database, tables: ProjectionTables, options:
             if (list) list.push(event);
             else pendingUses.set(event.data.key_id, [event]);
           } else if (isKeyLifecycleEvent(event)) {
-            applyPendingUses(event.data.key_id);
             apiKeys.apply(event);
           } else if (isUserEvent(event)) {
             users.apply(event);
           }
         }
-        for (const keyId of pendingUses.keys()) applyPendingUses(keyId);
+        const cutoff = options.usageLogCutoff();
+        for (const [keyId, uses] of pendingUses) usage.add(keyId, apiKeys.applyUsage(keyId, uses), cutoff);
       } finally {
         // After a failure the transaction rolls back; nothing gathered for it may leak into the next one.
         pendingUses.clear();

@@ -19,6 +19,7 @@ export interface ReplayOptions {
   usageLogCutoff: number;
   /** Events applied per transaction (default 20,000). */
   batchSize?: number;
+  /** Called between batches, outside any transaction, with the last position applied. */
   onProgress?: (position: number) => void;
 }
 
@@ -38,8 +39,12 @@ export interface ReplayReport {
 }
 
 interface Replay {
-  /** Applies every event after the last one applied, a batch per call of `inTransaction`. */
-  catchUp(inTransaction: (apply: () => void) => void): void;
+  /**
+   * Applies the events after the last one applied, a batch per call of `inTransaction`, until a batch
+   * comes back short: the log's end at that moment. New events may still be arriving; a last call of
+   * `catchUp` inside the transaction that uses the tables picks them up.
+   */
+  catchUp(inTransaction: (apply: () => void) => void, reportProgress: boolean): void;
   /** Completes the tables once every event is applied; call in the transaction of the last catch-up. */
   finish(): void;
   readonly events: number;
@@ -62,18 +67,18 @@ function startReplay(db: Database, tables: ProjectionTables, options: ReplayOpti
   let after = 0;
   let events = 0;
   return {
-    catchUp(inTransaction) {
-      for (let more = true; more;) {
+    catchUp(inTransaction, reportProgress) {
+      for (let full = true; full;) {
         inTransaction(() => {
           const rows = select.all(after, batchSize);
+          full = rows.length === batchSize;
           const last = rows.at(-1);
-          more = last !== undefined;
           if (!last) return;
           projector.applyAll(rows.map(toProjectedEvent));
           after = last[0];
           events += rows.length;
         });
-        if (more) options.onProgress?.(after);
+        if (reportProgress) options.onProgress?.(after);
       }
     },
     finish: () => rollUpDays(db, tables),
@@ -126,10 +131,10 @@ export function checkProjections(db: Database, options: ReplayOptions): ReplayRe
   const tables = replayTables(REPLAY_PREFIX, 'temp');
   try {
     const replay = startReplay(db, tables, options);
-    replay.catchUp((apply) => db.transaction(apply).deferred());
+    replay.catchUp((apply) => db.transaction(apply).deferred(), true);
     const differences: ProjectionDifference[] = [];
     db.transaction(() => {
-      replay.catchUp((apply) => apply());
+      replay.catchUp((apply) => apply(), false);
       replay.finish();
       for (const name of Object.keys(LIVE_TABLES) as (keyof ProjectionTables)[]) {
         // Raw usage rows past retention may be pruned at any moment; only rows inside it must agree.
@@ -154,9 +159,9 @@ export function rebuildProjections(db: Database, options: ReplayOptions): Replay
   const tables = replayTables(REPLAY_PREFIX);
   try {
     const replay = startReplay(db, tables, options);
-    replay.catchUp((apply) => db.transaction(apply).immediate());
+    replay.catchUp((apply) => db.transaction(apply).immediate(), true);
     db.transaction(() => {
-      replay.catchUp((apply) => apply());
+      replay.catchUp((apply) => apply(), false);
       replay.finish();
       swapInProjectionTables(db, tables);
     }).immediate();

@@ -122,16 +122,18 @@ export type EventWriter = ReturnType<typeof eventWriter>;
 /**
  * Validates new events against the catalogue; the log only ever holds data its schemas accept. A key's
  * events must sit in that key's streams: the as-of fold reads a key's stream by name, while the
- * projection goes by the `key_id` in the data, and the two must agree.
+ * projection goes by the `key_id` in the data, and the two must agree. These are a caller's bugs, so
+ * they throw.
  */
 export function prepareEvents(
   streamId: string,
+  streamVersion: number,
   events: NewEvent[],
   metadata: EventMetadata,
   recordedAt: number,
 ): PendingEvent[] {
   const meta = eventMetadataSchema.parse(metadata);
-  return events.map((e) => {
+  return events.map((e, i) => {
     const definition = eventCatalogue[e.type];
     const data = definition.schema.parse(e.data);
     const keyStream =
@@ -142,6 +144,10 @@ export function prepareEvents(
           : null;
     if (keyStream !== null && keyStream !== streamId) {
       throw new Error(`${e.type} belongs in stream ${keyStream}, not ${streamId}`);
+    }
+    // A creation folds from nothing: a second one would silently reset the key or the account.
+    if ((e.type === 'key.created' || e.type === 'user.registered') && streamVersion + i !== 0) {
+      throw new Error(`${e.type} must open its stream; ${streamId} is at version ${streamVersion + i}`);
     }
     return {
       stream_id: streamId,

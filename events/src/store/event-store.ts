@@ -84,7 +84,7 @@ export function createEventStore(options: EventStoreOptions): EventStore {
       if (!checkExpectedVersion(expected, actual)) {
         return { ok: false, error: 'VERSION_CONFLICT', streamId, expected, actual };
       }
-      const written = writer.write(prepareEvents(streamId, events, metadata, clock()));
+      const written = writer.write(prepareEvents(streamId, actual, events, metadata, clock()));
       projector.applyAll(written);
       return {
         ok: true,
