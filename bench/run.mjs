@@ -4,7 +4,7 @@
 //
 //   node bench/run.mjs [--smoke] [suite-name ...]
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -19,6 +19,8 @@ const suiteFiles = readdirSync(`${here}suites`)
 const results = [];
 let failed = false;
 const started = Date.now();
+// Other processes share these cores; the load says how much the figures may be depressed by them.
+const loadAtStart = loadavg()[0];
 
 for (const file of suiteFiles) {
   let suite;
@@ -64,12 +66,16 @@ const report = {
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: availableParallelism(),
     memoryGiB: round(totalmem() / 2 ** 30, 1),
+    loadAverage: { start: round(loadAtStart, 2), end: round(loadavg()[0], 2) },
   },
   suites: results,
 };
 mkdirSync(`${here}results`, { recursive: true });
 writeFileSync(`${here}results/latest.json`, `${JSON.stringify(report, null, 2)}\n`);
-console.log(`\nwrote bench/results/latest.json (${report.seconds} s)`);
+console.log(
+  `\nload average ${report.machine.loadAverage.start} at the start, ${report.machine.loadAverage.end} at the end, on ${report.machine.cores} cores`,
+);
+console.log(`wrote bench/results/latest.json (${report.seconds} s)`);
 
 const missed = results.flatMap((r) => r.rows.filter((row) => row.pass === false));
 if (missed.length > 0 && !smoke) console.log(`targets missed: ${missed.map((r) => r.name).join('; ')}`);
@@ -107,4 +113,6 @@ function printTable(suites) {
   const fmt = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ');
   console.log(`\n${fmt(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
   for (const l of lines) console.log(fmt(l));
+  const notes = suites.flatMap((s) => s.rows.filter((r) => r.note).map((r) => `${r.name}: ${r.note}`));
+  if (notes.length > 0) console.log(`\n${notes.join('\n')}`);
 }

@@ -3,10 +3,10 @@ export { createEventStore, DEFAULT_USAGE_RETENTION_DAYS } from './store/event-st
 export type { EventStore, EventStoreOptions, ReadStreamOptions } from './store/event-store.js';
 export type { AppendResult, ExpectedVersion } from './store/append.js';
 export type { RecordedEvent, RecordedEventOf } from './store/recorded-event.js';
-export type { UsageRecorderOptions } from './store/usage-recorder.js';
+export type { UsageRecorderOptions, UsageStats } from './store/usage-recorder.js';
 export { openDatabase } from './store/open-database.js';
 export { verifyChain, chainHash, GENESIS_HASH } from './store/chain.js';
-export type { ChainVerification } from './store/chain.js';
+export type { ChainVerification, ChainAnchor } from './store/chain.js';
 export { checkProjections, rebuildProjections } from './replay/replay.js';
 export type { ReplayOptions, ReplayReport, ProjectionDifference } from './replay/replay.js';
 export { keyStateAsOf } from './replay/as-of.js';

@@ -12,7 +12,7 @@ import {
 import { openDatabase } from './open-database.js';
 import { EVENT_COLUMNS, toRecordedEvent, type EventRow, type RecordedEvent } from './recorded-event.js';
 import { createSchema } from './schema.js';
-import { usageRecorder, type UsageRecorderOptions } from './usage-recorder.js';
+import { usageRecorder, type UsageRecorderOptions, type UsageStats } from './usage-recorder.js';
 
 export const DEFAULT_USAGE_RETENTION_DAYS = 365;
 const DAY_MS = 86_400_000;
@@ -20,32 +20,64 @@ const DAY_MS = 86_400_000;
 export interface EventStoreOptions {
   /** A database file path, or ':memory:'. */
   path: string;
-  /** Milliseconds since the epoch; injected so tests can move time. */
+  /** Milliseconds since the epoch, integers; injected so tests can move time. */
   clock?: () => number;
+  /** Group commit of `key.used` (flush interval, batch size, buffer bound, error hook). */
   usage?: UsageRecorderOptions;
-  /** How long raw usage rows are kept; rollups are kept for good. */
+  /** How long raw usage rows are kept (default 365 days); rollups are kept for good. */
   usageRetentionDays?: number;
+  /** How long a write waits for another connection's lock before SQLITE_BUSY (default 5000 ms). */
   busyTimeoutMs?: number;
 }
 
+/**
+ * The append-only log and the projections kept in step with it. See events/README.md for the model
+ * and for what each kind of write promises.
+ *
+ * @example
+ * const store = createEventStore({ path: './data/keyledger.db' });
+ * const result = store.append(keyStreamId(keyId), 'no_stream', [{ type: 'key.created', data }], meta);
+ * if (!result.ok) return conflict(result.actual);
+ * store.recordUsage({ key_id: keyId, endpoint: '/query', ip, user_agent, success: true, error_code: null });
+ * store.close(); // drains buffered uses
+ */
 export interface EventStore {
+  /** The connection, for reading projections. Never write to the projection tables or `events` directly. */
   readonly db: Database;
   readonly clock: () => number;
+  /**
+   * Appends events to one stream if it is at `expected` ('no_stream' or 0 for a new stream, an exact
+   * version, or 'any'), projecting them in the same BEGIN IMMEDIATE transaction; committed with
+   * synchronous=FULL before it returns. A mismatch is a `VERSION_CONFLICT` result. Invalid data, a
+   * key's event outside its own streams, or a creation event that does not open its stream throws.
+   */
   append(
     streamId: string,
     expected: ExpectedVersion,
     events: NewEvent[],
     metadata?: EventMetadata,
   ): AppendResult;
+  /** Runs `fn` in one BEGIN IMMEDIATE transaction; appends inside it commit or roll back together. */
   transaction<T>(fn: () => T): T;
+  /** The stream's last stream position; 0 when it has no events. */
   streamVersion(streamId: string): number;
+  /** A stream's events in order, data upcast to the current schema versions. */
   readStream(streamId: string, options?: ReadStreamOptions): RecordedEvent[];
+  /** Events after a global position, in order, at most `limit` (default 1000). */
   readAll(after?: number, limit?: number): RecordedEvent[];
+  /**
+   * Buffers a `key.used` event for the next group commit; never touches the disk itself. Throws on a
+   * malformed use, or after close.
+   */
   recordUsage(data: KeyUsedData, metadata?: EventMetadata): void;
+  /** Writes every buffered use now; returns how many were written (0 if the write failed). */
   flush(): number;
-  usageStats(): { buffered: number; written: number; dropped: number };
+  usageStats(): UsageStats;
+  /** The time before which raw usage rows fall out of retention. */
   usageLogCutoff(): number;
+  /** Deletes raw usage rows past retention; returns how many. The rollups keep their counts. */
   pruneUsageLogs(): number;
+  /** Drains buffered uses and closes; throws and stays open if they cannot be written. */
   close(): void;
 }
 
@@ -117,11 +149,7 @@ export function createEventStore(options: EventStoreOptions): EventStore {
     db,
     clock,
 
-    /**
-     * Appends events to one stream if it is at the expected version, and updates the projections in the
-     * same transaction. A mismatch is a `VERSION_CONFLICT` result, never an overwrite. Inside
-     * `transaction()` it joins the caller's transaction.
-     */
+    // Inside transaction() an append joins the caller's transaction (as a savepoint).
     append(
       streamId: string,
       expected: ExpectedVersion,
@@ -133,7 +161,6 @@ export function createEventStore(options: EventStoreOptions): EventStore {
         : appendTx.immediate(streamId, expected, events, metadata);
     },
 
-    /** Runs `fn` in one BEGIN IMMEDIATE transaction; appends inside it commit or roll back together. */
     transaction<T>(fn: () => T): T {
       return db.inTransaction ? fn() : db.transaction(fn).immediate();
     },
@@ -155,17 +182,11 @@ export function createEventStore(options: EventStoreOptions): EventStore {
       return (readAllStmt.all(after, limit) as EventRow[]).map(toRecordedEvent);
     },
 
-    /** Buffers a `key.used` event for the next group commit. */
     recordUsage: usage.record,
-    /** Writes every buffered use now; returns how many were written. */
     flush: usage.flush,
     usageStats: usage.stats,
     usageLogCutoff,
 
-    /**
-     * Deletes raw usage rows past the retention period; the rollups keep their counts. Buffered uses
-     * are not affected. Returns how many rows went.
-     */
     pruneUsageLogs(): number {
       return db
         .transaction(() => {
@@ -175,10 +196,8 @@ export function createEventStore(options: EventStoreOptions): EventStore {
         .immediate();
     },
 
-    /**
-     * Drains the usage buffer and closes the database. If the buffered uses cannot be written it throws
-     * and leaves the store open, so that nothing is dropped silently; calling it again retries.
-     */
+    // If the buffered uses cannot be written, close throws and leaves the store open, so that nothing is
+    // dropped silently; calling it again retries.
     close(): void {
       if (!db.open) return;
       usage.close();
