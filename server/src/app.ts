@@ -10,6 +10,7 @@ import { restApi } from './http/rest/rest-router.js';
 import {
   bearerToken,
   hasInvalidIdempotencyKey,
+  isValidIdempotencyKey,
   requestMeta,
   SESSION_COOKIE,
   sessionCookie,
@@ -85,6 +86,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       cookieSecure: config.cookieSecure ?? secure,
       signIn: (input) => createCaller(ctx).auth.signIn(input),
       callerForToken: (token) => createCaller(contextFor(req, token)),
+      callerWithIdempotencyKey: (key) =>
+        createCaller({
+          ...ctx,
+          meta: { ...ctx.meta, idempotencyKey: isValidIdempotencyKey(key) ? key : ctx.meta.idempotencyKey },
+          responseHeaders: {},
+        }),
     };
   };
 

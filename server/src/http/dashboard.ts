@@ -17,6 +17,12 @@ export interface DashboardBridge {
   signIn(input: { username: string; password: string }): Promise<TokenOutput>;
   /** A caller signed in with a token just issued (the cookie arrives only with the next request). */
   callerForToken(token: string): AppCaller;
+  /**
+   * This request's caller with an idempotency key, for forms that create things: a form carries a key
+   * made when the page was shown, so submitting it twice (a double click, a resent POST) acts once.
+   * An invalid key (not 1–255 printable ASCII characters) is ignored.
+   */
+  callerWithIdempotencyKey(key: string): AppCaller;
 }
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
@@ -34,7 +40,8 @@ const PROTOCOL_HEADER = 'x-keyledger-protocol';
 export async function loadDashboardHandler(dir: string): Promise<NodeHandler | null> {
   const file = join(dir, 'handler.js');
   if (!existsSync(file)) return null;
-  const ours = !process.env.ORIGIN && !process.env.PROTOCOL_HEADER;
+  // Set by an earlier load in this process (the module, and so its reading of the environment, is shared).
+  const ours = !process.env.ORIGIN && (process.env.PROTOCOL_HEADER ?? PROTOCOL_HEADER) === PROTOCOL_HEADER;
   // adapter-node reads its environment when the module loads.
   if (ours) process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
   const { handler } = (await import(pathToFileURL(file).href)) as { handler: NodeHandler };

@@ -38,6 +38,8 @@ export function requestMeta(req: IncomingMessage, trustProxy: boolean): RequestM
   };
 }
 
+export const isValidIdempotencyKey = (key: string): boolean => IDEMPOTENCY_KEY.test(key);
+
 /** True when an Idempotency-Key header was sent but is not one we accept (printable ASCII, 1–255). */
 export const hasInvalidIdempotencyKey = (req: IncomingMessage): boolean => {
   const idem = header(req, 'idempotency-key');

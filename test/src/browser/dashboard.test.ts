@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   gotoHydrated,
@@ -301,6 +301,18 @@ describe('dashboard in a browser', () => {
   });
 });
 
+/** A form's fields as a browser would submit them, read without running script on the page. */
+async function formFields(form: Locator): Promise<Record<string, string>> {
+  const fields: Record<string, string> = {};
+  for (const input of await form.locator('input[name], select[name], textarea[name]').all()) {
+    const name = (await input.getAttribute('name')) as string;
+    const type = await input.getAttribute('type');
+    if ((type === 'radio' || type === 'checkbox') && !(await input.isChecked())) continue;
+    fields[name] = await input.inputValue();
+  }
+  return fields;
+}
+
 describe('dashboard without JavaScript', () => {
   let server: DashboardServer;
   let browser: Browser;
@@ -340,8 +352,17 @@ describe('dashboard without JavaScript', () => {
     for (const name of ['Nightly export', 'Search widget']) {
       await page.goto(`${server.url}/keys/new`);
       await page.getByLabel('Name', { exact: true }).fill(name);
+      const sent = await formFields(page.locator('form.generate'));
       await page.getByRole('button', { name: 'Generate key' }).click();
-      expect(await page.getByTestId('secret-key').inputValue()).toMatch(/^rag_/);
+      const secret = await page.getByTestId('secret-key').inputValue();
+      expect(secret).toMatch(/^rag_/);
+      // The same form sent again (a double click, a resent POST) must not make a second key.
+      const again = await page.request.post(`${server.url}/keys/new`, {
+        form: sent,
+        headers: { origin: server.url },
+      });
+      expect(again.status()).toBe(200);
+      expect(await again.text()).toContain(secret);
     }
     await screenshot(page, '12-no-js-secret');
 
