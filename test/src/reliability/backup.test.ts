@@ -80,7 +80,11 @@ describe('online backup through the CLI', () => {
     copyFileSync(join(dir, 'live', 'keyledger.pepper'), join(restoreDir, 'keyledger.pepper'));
     const restored = await startChildServer({ databasePath: backupPath, logFile: join(dir, 'restored.log') });
     servers.push(restored);
-    const live = keysBefore.find((k) => !k.revoked && ledger.keys.get(k.keyId)?.secret === k.secret);
+    // Untouched: neither revoked nor regenerated before the snapshot, nor after it while the copy ran.
+    const live = keysBefore.find((k) => {
+      const now = ledger.keys.get(k.keyId);
+      return !k.revoked && now !== undefined && !now.revoked && now.secret === k.secret;
+    });
     expect(live, 'a key left untouched since before the backup').toBeDefined();
     expect(await verifyOnce(restored.url, (live as { secret: string }).secret)).toMatchObject({
       valid: true,
