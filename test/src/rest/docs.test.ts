@@ -1,11 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../browser/support/browser.js';
 import { call, errorShapeProblem, startServer, type RestServer } from './harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 // The server's own copy of swagger-ui-dist, resolved as the server resolves it.
 const swaggerDir = dirname(
   createRequire(new URL('../../../server/package.json', import.meta.url)).resolve(
@@ -76,23 +76,7 @@ describe('/docs, the interactive API reference', () => {
   describe('in Chromium', () => {
     let browser: Browser;
     beforeAll(async () => {
-      if (!existsSync(CHROMIUM)) {
-        throw new Error(
-          `${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium)`,
-        );
-      }
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      });
+      browser = await launchChromium();
     });
     afterAll(() => browser?.close());
 
