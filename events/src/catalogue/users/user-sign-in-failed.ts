@@ -6,7 +6,8 @@ export const userSignInFailedData = z.object({
   /** Null when no account has this username. */
   user_id: z.string().nullable(),
   username: z.string(),
-  reason: z.enum(['unknown_user', 'wrong_password', 'throttled']),
+  // Throttled attempts are not recorded: a prober must not be able to fill the append-only log.
+  reason: z.enum(['unknown_user', 'wrong_password']),
 });
 
 export const userSignInFailed = defineEvent({
