@@ -1,3 +1,4 @@
+import type { SubmitFunction } from '@sveltejs/kit';
 import { tick } from 'svelte';
 import { SvelteSet } from 'svelte/reactivity';
 import type { FieldErrors } from './fields.js';
@@ -41,6 +42,31 @@ export class LiveValidation<F extends string> {
   reset(): void {
     this.#judged.clear();
     this.#errors = {};
+  }
+
+  /** True while the form's submission is on its way. */
+  submitting = $state(false);
+
+  /**
+   * For `use:enhance`: judges every field first and keeps the form (focus on the first bad field) when one
+   * fails; otherwise submits, keeps what was typed, and hands the fields back to the server's verdict.
+   */
+  submit(fields: readonly F[], after?: () => void): SubmitFunction {
+    return ({ formElement, formData, cancel }) => {
+      if (!this.check(formData, fields)) {
+        cancel();
+        void focusFirstInvalid(formElement);
+        return;
+      }
+      this.submitting = true;
+      return async ({ update }) => {
+        await update({ reset: false });
+        this.submitting = false;
+        this.reset();
+        after?.();
+        void focusFirstInvalid(formElement);
+      };
+    };
   }
 }
 
