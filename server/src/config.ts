@@ -25,6 +25,7 @@ const envSchema = z.object({
   KEYLEDGER_USAGE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   KEYLEDGER_MAX_KEYS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(100),
   KEYLEDGER_SIGNUPS_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  KEYLEDGER_USAGE_FLUSH_MS: z.coerce.number().int().min(1).max(1000).default(5),
   KEYLEDGER_SESSION_TTL_SECONDS: z.coerce
     .number()
     .int()
@@ -49,6 +50,8 @@ export interface Config {
   maxActiveKeysPerUser: number;
   /** Sign-up attempts allowed per client address per hour; each costs an argon2 hash. */
   signUpsPerHour: number;
+  /** The group-commit interval for usage events: the most a crash can lose, and the batching it buys. */
+  usageFlushMs: number;
   sessionTtlSeconds: number;
   /** Take the client address from X-Forwarded-For (only behind a proxy you run). */
   trustProxy: boolean;
@@ -113,6 +116,7 @@ export function configFromEnv(
     usageRetentionDays: e.KEYLEDGER_USAGE_RETENTION_DAYS,
     maxActiveKeysPerUser: e.KEYLEDGER_MAX_KEYS_PER_USER,
     signUpsPerHour: e.KEYLEDGER_SIGNUPS_PER_HOUR,
+    usageFlushMs: e.KEYLEDGER_USAGE_FLUSH_MS,
     sessionTtlSeconds: e.KEYLEDGER_SESSION_TTL_SECONDS,
     trustProxy: e.KEYLEDGER_TRUST_PROXY ?? false,
     logLevel: e.LOG_LEVEL,

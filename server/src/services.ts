@@ -34,7 +34,7 @@ export function createServices(config: Config, options: ServiceOptions = {}) {
     clock,
     usageRetentionDays: config.usageRetentionDays,
     usage: {
-      flushIntervalMs: options.usageFlushIntervalMs ?? 5,
+      flushIntervalMs: options.usageFlushIntervalMs ?? config.usageFlushMs,
       onError: (error) =>
         options.logger?.error(
           { err: toKeyledgerError(error).code },
