@@ -84,6 +84,7 @@ export interface KeyledgerApi {
           previous_key_expires_at: string | null;
         }>;
         next_cursor: string | null;
+        total: number;
       };
     };
     generate: {

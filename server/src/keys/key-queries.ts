@@ -43,22 +43,27 @@ export function keyQueries(db: Database) {
     expired: `status = 'active' AND expires_at IS NOT NULL AND expires_at <= @now`,
     revoked: `status = 'revoked'`,
   };
-  const listStatements = new Map<string, ReturnType<Database['prepare']>>();
-  const listStatement = (q: ListKeysQuery) => {
-    const conditions = [
-      q.userId === null ? null : 'user_id = @userId',
-      q.status ? statusFilter[q.status] : null,
-      q.after ? '(created_at, key_id) < (@afterCreatedAt, @afterKeyId)' : null,
-    ].filter((c) => c !== null);
-    const sql = `SELECT * FROM api_keys ${conditions.length ? 'WHERE ' + conditions.join(' AND ') : ''}
-      ORDER BY created_at DESC, key_id DESC LIMIT @limit`;
-    let stmt = listStatements.get(sql);
+  const statements = new Map<string, ReturnType<Database['prepare']>>();
+  const prepared = (sql: string) => {
+    let stmt = statements.get(sql);
     if (!stmt) {
       stmt = db.prepare(sql);
-      listStatements.set(sql, stmt);
+      statements.set(sql, stmt);
     }
     return stmt;
   };
+  /** The filter's conditions and their parameters; a page adds its cursor and limit. */
+  const filter = (q: ListKeysQuery) => {
+    const conditions = [
+      q.userId === null ? null : 'user_id = @userId',
+      q.status ? statusFilter[q.status] : null,
+    ].filter((c) => c !== null);
+    const params: Record<string, string | number> = {};
+    if (q.userId !== null) params.userId = q.userId;
+    if (q.status && q.status !== 'revoked') params.now = q.now;
+    return { conditions, params };
+  };
+  const where = (conditions: string[]) => (conditions.length ? 'WHERE ' + conditions.join(' AND ') : '');
 
   return {
     byId: (keyId: string) => byId.get(keyId),
@@ -66,14 +71,22 @@ export function keyQueries(db: Database) {
     byHash: (hash: string) => byHash.get(hash, hash),
     activeCount: (userId: string, now: number) => activeCount.get(userId, now) ?? 0,
     list(q: ListKeysQuery): ApiKeyRow[] {
-      const params: Record<string, string | number> = { limit: q.limit };
-      if (q.userId !== null) params.userId = q.userId;
-      if (q.status && q.status !== 'revoked') params.now = q.now;
+      const { conditions, params } = filter(q);
       if (q.after) {
+        conditions.push('(created_at, key_id) < (@afterCreatedAt, @afterKeyId)');
         params.afterCreatedAt = q.after.createdAt;
         params.afterKeyId = q.after.keyId;
       }
-      return listStatement(q).all(params) as ApiKeyRow[];
+      params.limit = q.limit;
+      const sql = `SELECT * FROM api_keys ${where(conditions)} ORDER BY created_at DESC, key_id DESC LIMIT @limit`;
+      return prepared(sql).all(params) as ApiKeyRow[];
+    },
+    /** How many keys the filter matches, whatever page is shown. */
+    count(q: Omit<ListKeysQuery, 'limit' | 'after'>): number {
+      const { conditions, params } = filter({ ...q, limit: 0 });
+      return prepared(`SELECT count(*) FROM api_keys ${where(conditions)}`)
+        .pluck()
+        .get(params) as number;
     },
   };
 }

@@ -140,18 +140,19 @@ export function keyService(deps: KeyServiceDeps) {
       if ((input.all_users || (input.user_id && input.user_id !== user.user_id)) && user.role !== 'admin') {
         throw new KeyledgerError('FORBIDDEN', "only administrators can list other users' keys");
       }
+      const now = clock();
       const rows = queries.list({
         userId: other,
         status: input.status,
-        now: clock(),
+        now,
         limit: input.limit + 1,
         after: input.cursor ? decodeCursor(input.cursor) : undefined,
       });
       const page = rows.slice(0, input.limit);
-      const now = clock();
       return {
         keys: page.map((r) => toKeyObject(r, now)),
         next_cursor: rows.length > input.limit ? encodeCursor(page.at(-1) as ApiKeyRow) : null,
+        total: queries.count({ userId: other, status: input.status, now }),
       };
     },
 

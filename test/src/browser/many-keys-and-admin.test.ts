@@ -106,6 +106,7 @@ describe('dashboard with 1,000 keys, and the admin view', () => {
     // A page holds a screenful, not the whole list.
     expect(firstPage.length).toBeGreaterThan(0);
     expect(firstPage.length).toBeLessThan(100);
+    expect(await page.locator('.count').textContent()).toMatch(/Showing \d+ of 1,000\s+keys/);
     await screenshot(page, '15-many-keys-first-page');
 
     const seen = new Set(firstPage);

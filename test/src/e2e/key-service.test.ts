@@ -154,7 +154,9 @@ describe('key service over HTTP', () => {
   });
 
   it('creates one key for a generate repeated with the same Idempotency-Key', async () => {
-    const before = await api.call<{ keys: Key[] }>('GET', '/api-keys/list?limit=200', { token: bob });
+    const before = await api.call<{ keys: Key[]; total: number }>('GET', '/api-keys/list?limit=200', {
+      token: bob,
+    });
     const headers = { 'idempotency-key': 'gen-once-1' };
     const body = { name: 'once', scope: 'read_only' };
     const first = await api.call<Key>('POST', '/api-keys/generate', { token: bob, body, headers });
@@ -162,8 +164,11 @@ describe('key service over HTTP', () => {
     secrets.push(first.body.key);
     expect(second.status).toBe(201);
     expect(second.body).toEqual(first.body);
-    const after = await api.call<{ keys: Key[] }>('GET', '/api-keys/list?limit=200', { token: bob });
+    const after = await api.call<{ keys: Key[]; total: number }>('GET', '/api-keys/list?limit=200', {
+      token: bob,
+    });
     expect(after.body.keys.length).toBe(before.body.keys.length + 1);
+    expect(after.body.total).toBe(after.body.keys.length);
     const conflict = await api.call('POST', '/api-keys/generate', {
       token: bob,
       body: { ...body, name: 'other' },

@@ -61,7 +61,11 @@ export const listKeysInput = z.strictObject({
   limit: z.number().int().min(1).max(200).default(100),
   cursor: z.string().max(200).optional(),
 });
-export const listKeysOutput = z.object({ keys: z.array(keyObject), next_cursor: z.string().nullable() });
+export const listKeysOutput = z.object({
+  keys: z.array(keyObject),
+  next_cursor: z.string().nullable(),
+  total: z.number().int().describe('how many keys match the filter, on every page'),
+});
 export type ListKeysOutput = z.infer<typeof listKeysOutput>;
 
 export const getKeyInput = z.strictObject({

@@ -147,7 +147,7 @@ export const managementRoutes: ProcedureRoute[] = [
     status: 200,
     response: listKeysOutput,
     errors: [...AUTHED, 'FORBIDDEN'],
-    examples: { response: { keys: [keyExample], next_cursor: null } },
+    examples: { response: { keys: [keyExample], next_cursor: null, total: 1 } },
     call: (c, { query }) => {
       const q = query as z.output<typeof listKeysQuery>;
       return c.keys.list({ ...q, all_users: q.all_users === undefined ? undefined : q.all_users === 'true' });

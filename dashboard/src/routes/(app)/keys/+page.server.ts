@@ -14,7 +14,13 @@ export const load: PageServerLoad = async ({ locals, url }) => {
       ...(cursor ? { cursor } : {}),
       limit: KEYS_PAGE_SIZE,
     });
-    return { keys: page.keys, nextCursor: page.next_cursor, status, cursor: cursor ?? null };
+    return {
+      keys: page.keys,
+      total: page.total,
+      nextCursor: page.next_cursor,
+      status,
+      cursor: cursor ?? null,
+    };
   } catch (thrown) {
     throwForLoad(thrown, url);
   }
