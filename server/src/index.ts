@@ -8,7 +8,6 @@ export type { Services, ServiceOptions } from './services.js';
 export { appRouter, createCaller } from './trpc/router.js';
 export type { AppRouter, AppCaller } from './trpc/router.js';
 export type { Context } from './trpc/context.js';
-export type { KeyledgerErrorData } from './trpc/init.js';
 export { ERROR_CODES, KeyledgerError, httpStatusOf } from './errors.js';
 export type { ErrorCode, ErrorDetails } from './errors.js';
 export type { DashboardBridge } from './http/dashboard.js';

@@ -1,20 +1,8 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
-import {
-  KeyledgerError,
-  toKeyledgerError,
-  trpcCodeOf,
-  type ErrorCode,
-  type ErrorDetails,
-} from '../errors.js';
+import { KeyledgerError, toKeyledgerError, trpcCodeOf } from '../errors.js';
 import type { Context } from './context.js';
 import { redactCredentials } from '../redact-credentials.js';
-
-export interface KeyledgerErrorData {
-  keyledgerCode: ErrorCode;
-  details?: ErrorDetails;
-  requestId?: string;
-}
 
 /** Zod issues as `{ path, message }`, with dotted paths a form can put beside its fields. */
 export const issuesOf = (error: ZodError) =>
